@@ -1,0 +1,248 @@
+//! sync-basic: every scenario with blocking calls, one after another.
+//!
+//! This is the seed's first example — `task("A"); task("B")` with `time.sleep(2)` — and the
+//! baseline every other model is read against. Each call blocks the one thread there is until it
+//! returns, so the program's time is the sum of its waits. Nothing here is concurrent, which is
+//! exactly what makes it the simplest code to read: open `async-sequential/src/lib.rs` beside it
+//! and the only differences are `async` and `.await`.
+//!
+//! Run the tour with `cargo run -p sync-basic`, one scenario with
+//! `cargo run -p sync-basic -- gather --delay-ms 300`.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use taskset::expected::data;
+use taskset::runner::panic_message;
+use taskset::{
+    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, Fate, Flag, IoOutcome, Model, ModelSpec, Order,
+    TaskError, TimeoutOutcome, deliberate_panic, fate, kernel,
+};
+
+/// The model's name, and why it refuses the flags it cannot use.
+pub const SPEC: ModelSpec = ModelSpec {
+    name: "sync-basic",
+    about: "Every scenario with blocking calls, one after another (the seed's first example)",
+    accepts: &[],
+    refusals: &[
+        (
+            Flag::Workers,
+            "it runs one task at a time on the main thread, so it has no pool",
+        ),
+        (
+            Flag::Runtime,
+            "it is plain blocking code, with no async runtime",
+        ),
+    ],
+};
+
+/// The seed's `task(name)`: start, wait D, finish. The wait blocks the thread.
+pub fn task(ctx: &Ctx, name: &str) {
+    ctx.started(name);
+    thread::sleep(ctx.delay());
+    ctx.finished(name);
+}
+
+/// Tasks A and B, one after the other: B starts only after A finishes.
+pub fn hello(ctx: &Ctx) {
+    task(ctx, "A");
+    task(ctx, "B");
+}
+
+/// Tasks A, B and C. A blocking program has no way to gather: it calls them in turn.
+pub fn gather(ctx: &Ctx) {
+    for name in ctx.params().names() {
+        task(ctx, &name);
+    }
+}
+
+/// The seed's `fetch_data(id)`: announce, wait, return `Data id`.
+pub fn fetch_data(ctx: &Ctx, id: u64) -> String {
+    ctx.fetching(id);
+    thread::sleep(ctx.fetch_delay(id));
+    ctx.fetched(id);
+    data(id)
+}
+
+/// `fetch_data(1..=N)`, one call after another: results are in input order because they are made in it.
+pub fn fetch(ctx: &Ctx) -> Vec<String> {
+    (1..=ctx.params().tasks)
+        .map(|id| fetch_data(ctx, id))
+        .collect()
+}
+
+/// The seed's `risky_task`: wait D/2, then fail with `Something went wrong`.
+pub fn risky_task(ctx: &Ctx) -> Result<String, TaskError> {
+    thread::sleep(ctx.delay() / 2);
+    Err(TaskError::risky())
+}
+
+/// Task `id` of `errors`: task 2 is `risky_task`, task 3 panics, the others return their data.
+pub fn flaky_task(ctx: &Ctx, id: u64) -> Result<String, TaskError> {
+    ctx.started(&id.to_string());
+    match fate(id) {
+        Fate::Fail => risky_task(ctx),
+        Fate::Panic => {
+            thread::sleep(ctx.delay() / 2);
+            deliberate_panic()
+        }
+        Fate::Succeed => {
+            thread::sleep(ctx.delay() / 2);
+            ctx.finished(&id.to_string());
+            Ok(data(id))
+        }
+    }
+}
+
+/// The seed's try/except, then N tasks of which one fails and one panics.
+pub fn errors(ctx: &Ctx) -> ErrorsOutcome {
+    let caught = match risky_task(ctx) {
+        Ok(data) => data,
+        Err(e) => {
+            ctx.caught(&e);
+            e.to_string()
+        }
+    };
+    let results = (1..=ctx.params().tasks)
+        .map(|id| {
+            // With one thread, a panic would unwind through the whole program; catch_unwind stops
+            // it at this call, so the tasks after it still run.
+            let ended = panic::catch_unwind(AssertUnwindSafe(|| flaky_task(ctx, id)))
+                .map_err(|payload| panic_message(&*payload));
+            ctx.settle(id, ended)
+        })
+        .collect();
+    ErrorsOutcome { caught, results }
+}
+
+/// A task that waits with a blocking call. Here every task does: this is `task` again.
+pub fn blocking_task(ctx: &Ctx, name: &str) {
+    ctx.started(name);
+    ctx.blocked(name);
+    thread::sleep(ctx.delay());
+    ctx.finished(name);
+}
+
+/// Gather with blocking sleeps: nothing else was going to run meanwhile, so nothing is lost.
+pub fn blocking(ctx: &Ctx) {
+    ctx.note(
+        "sync-basic: every wait already blocks the only thread; nothing else was waiting to run",
+    );
+    for name in ctx.params().names() {
+        blocking_task(ctx, &name);
+    }
+}
+
+/// A task that works for `work` but gives up at `deadline`; it checks the deadline itself.
+pub fn slow_task(ctx: &Ctx, name: &str, work: Duration, deadline: Instant) -> bool {
+    ctx.started(name);
+    let done = Instant::now() + work;
+    // A blocking sleep cannot be interrupted from outside, so sleep only until the earlier of the
+    // two instants, and decide there.
+    thread::sleep(done.min(deadline).saturating_duration_since(Instant::now()));
+    if done <= deadline {
+        ctx.finished(name);
+        true
+    } else {
+        ctx.timed_out(name);
+        ctx.cancelled(name);
+        false
+    }
+}
+
+/// Tasks A, B and C in turn, each with its own deadline T; C needs 3·D and gives up at T.
+pub fn timeout(ctx: &Ctx) -> TimeoutOutcome {
+    let (mut completed, mut timed_out) = (Vec::new(), Vec::new());
+    for name in ctx.params().names() {
+        let deadline = Instant::now() + ctx.params().timeout;
+        if slow_task(ctx, &name, ctx.timeout_work(&name), deadline) {
+            completed.push(name);
+        } else {
+            timed_out.push(name);
+        }
+    }
+    let how = "C stopped itself at its deadline: a blocking call cannot be interrupted, \
+               so the task checks the deadline around its waits";
+    TimeoutOutcome {
+        completed,
+        timed_out,
+        how: how.to_string(),
+    }
+}
+
+/// One simulated request: wait D, the way a blocking HTTP call would.
+pub fn request(ctx: &Ctx, _id: u64) -> Result<Duration, String> {
+    let start = Instant::now();
+    thread::sleep(ctx.delay());
+    Ok(start.elapsed())
+}
+
+/// N requests, one after another: the time is N·D however idle the machine is.
+pub fn io(ctx: &Ctx) -> IoOutcome {
+    let results = (1..=ctx.params().tasks).map(|id| (id, request(ctx, id)));
+    IoOutcome::collect(
+        results.collect::<Vec<_>>(),
+        "one request at a time on the main thread",
+    )
+}
+
+/// N jobs of the kernel, one after another on one core.
+pub fn cpu(ctx: &Ctx) -> CpuOutcome {
+    let p = ctx.params();
+    let run = CpuRun::measure("one job after another", || {
+        Ok((1..=p.tasks).map(|id| kernel::job(id, p.work)).collect())
+    });
+    CpuOutcome {
+        runs: run.into_iter().collect(),
+        note: "sync-basic: one core works, the others idle".to_string(),
+    }
+}
+
+/// The blocking, one-after-another model.
+pub struct SyncBasic;
+
+impl Model for SyncBasic {
+    fn label(&self) -> String {
+        SPEC.name.to_string()
+    }
+
+    fn order(&self) -> Order {
+        Order::Sequential
+    }
+
+    fn hello(&self, ctx: &Ctx) -> Result<(), Error> {
+        hello(ctx);
+        Ok(())
+    }
+
+    fn gather(&self, ctx: &Ctx) -> Result<(), Error> {
+        gather(ctx);
+        Ok(())
+    }
+
+    fn fetch(&self, ctx: &Ctx) -> Result<Vec<String>, Error> {
+        Ok(fetch(ctx))
+    }
+
+    fn errors(&self, ctx: &Ctx) -> Result<ErrorsOutcome, Error> {
+        Ok(errors(ctx))
+    }
+
+    fn blocking(&self, ctx: &Ctx) -> Result<(), Error> {
+        blocking(ctx);
+        Ok(())
+    }
+
+    fn timeout(&self, ctx: &Ctx) -> Result<TimeoutOutcome, Error> {
+        Ok(timeout(ctx))
+    }
+
+    fn io(&self, ctx: &Ctx) -> Result<IoOutcome, Error> {
+        Ok(io(ctx))
+    }
+
+    fn cpu(&self, ctx: &Ctx) -> Result<CpuOutcome, Error> {
+        Ok(cpu(ctx))
+    }
+}

@@ -1,0 +1,552 @@
+//! The conformance suite: one set of checks that every model (and every async runtime) passes.
+//!
+//! A model crate runs it with one line in `tests/conformance.rs`:
+//!
+//! ```ignore
+//! taskset::conformance!(sync_basic::SyncBasic, sync_basic::SPEC, env!("CARGO_BIN_EXE_sync-basic"));
+//! ```
+//!
+//! Order is checked from the recorded events, never from the clock; results against
+//! [`crate::expected`]; timing only as a loose bound (sequential at least the sum of the delays,
+//! concurrent well under it), because test machines are shared and noisy. Speed is measured by the
+//! benchmarks. The binary is run for real, to check its output, its exit statuses and its errors.
+
+use std::process::{Command, Output as ProcessOutput};
+use std::time::Duration;
+
+use crate::cli::{Flag, Params, Scenario, TASKS};
+use crate::ctx::{Ctx, Event, EventKind, Output};
+use crate::model::{FailureKind, Model, ModelSpec, Order};
+use crate::{PANIC_MESSAGE, RISKY_MESSAGE, expected, kernel, runner};
+
+/// D for the order checks: long enough that a concurrent run is clearly under the sum of delays.
+const D_MS: u64 = 200;
+
+/// Generates one `#[test]` per check for a model: `conformance!(model, SPEC, binary, extra args…)`.
+///
+/// The extra arguments are passed to every run of the binary (e.g. `"--runtime", "smol"`).
+#[macro_export]
+macro_rules! conformance {
+    ($model:expr, $spec:expr, $bin:expr $(, $arg:expr)* $(,)?) => {
+        #[test]
+        fn hello_order() { $crate::conformance::hello(&$model) }
+        #[test]
+        fn gather_order() { $crate::conformance::gather(&$model) }
+        #[test]
+        fn fetch_results_in_input_order() { $crate::conformance::fetch(&$model) }
+        #[test]
+        fn errors_are_contained_and_named() { $crate::conformance::errors(&$model) }
+        #[test]
+        fn blocking_phases() { $crate::conformance::blocking(&$model) }
+        #[test]
+        fn timeout_stops_the_late_task() { $crate::conformance::timeout(&$model) }
+        #[test]
+        fn io_timer_requests() { $crate::conformance::io(&$model) }
+        #[test]
+        fn cpu_checksums() { $crate::conformance::cpu(&$model) }
+        #[test]
+        fn binary_prints_the_seed_lines() {
+            $crate::conformance::binary_output(&$model, $bin, &[$($arg),*])
+        }
+        #[test]
+        fn binary_refuses_bad_input() {
+            $crate::conformance::binary_bad_input(&$spec, $bin, &[$($arg),*])
+        }
+        #[test]
+        fn binary_tour() { $crate::conformance::binary_tour($bin, &[$($arg),*]) }
+    };
+}
+
+/// Runs `scenario` with `params` on a recording context; returns the context for its events.
+fn ctx(params: Params) -> Ctx {
+    runner::install_panic_hook();
+    Ctx::new(params, Output::Record)
+}
+
+/// The task lifecycle events: a start (`Started`, `Fetching`) or an end (anything terminal).
+fn is_start(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::Started | EventKind::Fetching)
+}
+
+fn is_end(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Finished
+            | EventKind::Fetched
+            | EventKind::Failed(_)
+            | EventKind::Panicked(_)
+            | EventKind::TimedOut
+    )
+}
+
+/// Splits the events at each `Phase` marker; a single-phase run may have no marker at all.
+fn phases(events: &[Event], expected: usize) -> Vec<Vec<Event>> {
+    let mut parts: Vec<Vec<Event>> = vec![Vec::new()];
+    for e in events {
+        if let EventKind::Phase(_) = e.kind {
+            parts.push(Vec::new());
+        } else {
+            parts.last_mut().expect("one part").push(e.clone());
+        }
+    }
+    // Events before the first marker (none, normally) belong to no phase.
+    if parts.len() > 1 {
+        let before = parts.remove(0);
+        assert!(
+            before.iter().all(|e| !is_start(&e.kind)),
+            "tasks started before the first phase marker: {before:?}"
+        );
+    }
+    assert_eq!(
+        parts.len(),
+        expected,
+        "expected {expected} phase(s), events: {events:#?}"
+    );
+    parts
+}
+
+/// The (task, start/end) sequence of one phase, first end per task only.
+fn lifecycle(events: &[Event]) -> Vec<(String, bool)> {
+    let mut ended = std::collections::HashSet::new();
+    events
+        .iter()
+        .filter_map(|e| {
+            let task = e.task.clone()?;
+            if is_start(&e.kind) {
+                Some((task, true))
+            } else if is_end(&e.kind) && ended.insert(task.clone()) {
+                Some((task, false))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// Checks one phase's order: `names` start and end one after another, or all start before any end.
+pub fn check_order(events: &[Event], order: Order, names: &[String]) {
+    let seq = lifecycle(events);
+    let starts: Vec<&String> = seq.iter().filter(|(_, s)| *s).map(|(t, _)| t).collect();
+    let mut sorted_starts = starts.clone();
+    sorted_starts.sort();
+    let mut want: Vec<&String> = names.iter().collect();
+    want.sort();
+    assert_eq!(
+        sorted_starts, want,
+        "each task starts once; events: {events:#?}"
+    );
+    match order {
+        Order::Sequential => {
+            let want: Vec<(String, bool)> = names
+                .iter()
+                .flat_map(|n| [(n.clone(), true), (n.clone(), false)])
+                .collect();
+            assert_eq!(
+                seq, want,
+                "tasks must run one after another; events: {events:#?}"
+            );
+        }
+        Order::Concurrent => {
+            let first_end = seq.iter().position(|(_, s)| !s).unwrap_or(seq.len());
+            assert_eq!(
+                first_end,
+                names.len(),
+                "every task must start before any finishes; events: {events:#?}"
+            );
+            assert_eq!(
+                seq.len(),
+                names.len() * 2,
+                "every task ends once; events: {events:#?}"
+            );
+        }
+    }
+}
+
+/// The loose timing bound: a sequential phase takes at least the sum of its delays, a concurrent
+/// one well under it (three quarters: a bound for a noisy shared machine, not a speed claim).
+fn check_time(elapsed: Duration, order: Order, sum: Duration) {
+    match order {
+        Order::Sequential => assert!(elapsed >= sum, "sequential took {elapsed:?} < sum {sum:?}"),
+        Order::Concurrent => assert!(
+            elapsed < sum.mul_f64(0.75),
+            "concurrent took {elapsed:?}, not well under the sum {sum:?}"
+        ),
+    }
+}
+
+fn single_phase<M: Model + ?Sized>(model: &M, p: &Params) -> Order {
+    let expect = model.expect(p);
+    assert_eq!(expect.phases.len(), 1, "{} has one phase", p.scenario);
+    expect.phases[0]
+}
+
+/// hello: A and B, in the model's order, in the model's time.
+pub fn hello<M: Model + ?Sized>(model: &M) {
+    let p = Params::of(Scenario::Hello).delay_ms(D_MS);
+    let order = single_phase(model, &p);
+    let ctx = ctx(p.clone());
+    model.hello(&ctx).expect("hello runs");
+    check_order(&ctx.events(), order, &p.names());
+    check_time(ctx.elapsed(), order, p.delay * 2);
+}
+
+/// gather: A, B and C, in the model's order, in the model's time.
+pub fn gather<M: Model + ?Sized>(model: &M) {
+    let p = Params::of(Scenario::Gather).delay_ms(D_MS);
+    let order = single_phase(model, &p);
+    let ctx = ctx(p.clone());
+    model.gather(&ctx).expect("gather runs");
+    check_order(&ctx.events(), order, &p.names());
+    check_time(ctx.elapsed(), order, p.delay * 3);
+}
+
+/// fetch: the result list in input order, even when later ids finish first.
+pub fn fetch<M: Model + ?Sized>(model: &M) {
+    let p = Params::of(Scenario::Fetch)
+        .tasks(4)
+        .delay_ms(D_MS)
+        .stagger();
+    let order = single_phase(model, &p);
+    let ctx = ctx(p.clone());
+    let results = model.fetch(&ctx).expect("fetch runs");
+    assert_eq!(results, expected::fetch(4), "results in input order");
+    let events = ctx.events();
+    let ids: Vec<String> = (1..=4).map(|i| i.to_string()).collect();
+    check_order(&events, order, &ids);
+    let fetched: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Fetched)
+        .filter_map(|e| e.task.as_deref())
+        .collect();
+    let want = match order {
+        Order::Sequential => ["1", "2", "3", "4"],
+        // Staggered: id 4 waits least, so a concurrent model finishes it first.
+        Order::Concurrent => ["4", "3", "2", "1"],
+    };
+    assert_eq!(fetched, want, "finish order; events: {events:#?}");
+}
+
+/// errors: the caught error, then every task's result, failures named with their task.
+pub fn errors<M: Model + ?Sized>(model: &M) {
+    let p = Params::of(Scenario::Errors).tasks(5).delay_ms(100);
+    let ctx = ctx(p.clone());
+    let out = model
+        .errors(&ctx)
+        .expect("errors runs: failures are contained");
+    assert_eq!(out.caught, RISKY_MESSAGE);
+    let want = expected::errors(5);
+    assert_eq!(
+        out.results.len(),
+        want.len(),
+        "one result per task: {out:?}"
+    );
+    for (got, want) in out.results.iter().zip(&want) {
+        match (got, want) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (Err(a), Err(b)) => {
+                assert_eq!((&a.task, a.kind), (&b.task, b.kind), "{a}");
+                match a.kind {
+                    FailureKind::Failed => assert_eq!(a.message, b.message),
+                    FailureKind::Panicked => assert!(a.message.contains(PANIC_MESSAGE), "{a}"),
+                }
+            }
+            _ => panic!("task result {got:?}, expected {want:?}"),
+        }
+    }
+    let events = ctx.events();
+    let has = |task: &str, pred: &dyn Fn(&EventKind) -> bool| {
+        events
+            .iter()
+            .any(|e| e.task.as_deref() == Some(task) && pred(&e.kind))
+    };
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == EventKind::Caught(RISKY_MESSAGE.into())),
+        "prints `Caught error: {RISKY_MESSAGE}`: {events:#?}"
+    );
+    assert!(
+        has(
+            "2",
+            &|k| matches!(k, EventKind::Failed(m) if m == RISKY_MESSAGE)
+        ),
+        "{events:#?}"
+    );
+    assert!(
+        has("3", &|k| matches!(k, EventKind::Panicked(_))),
+        "{events:#?}"
+    );
+}
+
+/// blocking: each phase in its order; a sequential phase takes the sum, a concurrent one less.
+pub fn blocking<M: Model + ?Sized>(model: &M) {
+    let p = Params::of(Scenario::Blocking).delay_ms(D_MS);
+    let expect = model.expect(&p);
+    let ctx = ctx(p.clone());
+    model.blocking(&ctx).expect("blocking runs");
+    let events = ctx.events();
+    let parts = phases(&events, expect.phases.len());
+    // Phase boundaries on the clock: from each phase's first event to the next phase's start.
+    let marks: Vec<Duration> = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Phase(_)))
+        .map(|e| e.at)
+        .chain([ctx.elapsed()])
+        .collect();
+    for (i, (part, order)) in parts.iter().zip(&expect.phases).enumerate() {
+        check_order(part, *order, &p.names());
+        if marks.len() > parts.len() {
+            check_time(marks[i + 1] - marks[i], *order, p.delay * 3);
+        } else {
+            check_time(ctx.elapsed(), *order, p.delay * 3);
+        }
+    }
+}
+
+/// timeout: A and B complete, C times out at the deadline and really stops: it never finishes.
+pub fn timeout<M: Model + ?Sized>(model: &M) {
+    let p = Params::of(Scenario::Timeout).delay_ms(D_MS);
+    let order = single_phase(model, &p);
+    let ctx = ctx(p.clone());
+    let out = model.timeout(&ctx).expect("timeout runs");
+    let (done, late) = expected::timeout(&p.names());
+    assert_eq!(
+        (out.completed.clone(), out.timed_out.clone()),
+        (done, late.clone()),
+        "{out:?}"
+    );
+    assert!(!out.how.is_empty(), "says how the late task was stopped");
+    let c = late[0].as_str();
+    let events = ctx.events();
+    let at = |kind: EventKind| {
+        events
+            .iter()
+            .find(|e| e.task.as_deref() == Some(c) && e.kind == kind)
+            .map(|e| e.at)
+    };
+    let started = at(EventKind::Started).expect("C started");
+    let timed_out = at(EventKind::TimedOut).expect("C reported as timed out");
+    assert!(
+        timed_out - started >= p.timeout,
+        "timed out before the deadline: {events:#?}"
+    );
+    assert!(
+        at(EventKind::Cancelled).is_some(),
+        "C reported as stopped: {events:#?}"
+    );
+    // Wait past the time C would have finished: a task that was really stopped stays silent.
+    let would_finish = started + p.delay * 3 + p.delay / 2;
+    std::thread::sleep(would_finish.saturating_sub(ctx.elapsed()));
+    assert_eq!(
+        at(EventKind::Finished),
+        None,
+        "C kept running after the deadline"
+    );
+    check_order(&ctx.events(), order, &p.names());
+}
+
+/// io (timers): every request completes after at least D; sequential ≥ N·D, concurrent well under.
+pub fn io<M: Model + ?Sized>(model: &M) {
+    let p = Params::of(Scenario::Io).tasks(10).delay_ms(50);
+    let order = single_phase(model, &p);
+    let ctx = ctx(p.clone());
+    let out = model.io(&ctx).expect("io runs");
+    assert_eq!(out.failures, vec![], "no request fails");
+    assert_eq!(out.latencies.len(), 10, "one latency per request");
+    assert!(
+        out.latencies.iter().all(|l| *l >= p.delay),
+        "each request waits D: {out:?}"
+    );
+    if p.workers.is_none() {
+        check_time(ctx.elapsed(), order, p.delay * 10);
+    }
+}
+
+/// cpu: every variant's checksums match the kernel's, in input order.
+pub fn cpu<M: Model + ?Sized>(model: &M) {
+    let p = Params::of(Scenario::Cpu).tasks(4).work(2);
+    let ctx = ctx(p.clone());
+    let out = model.cpu(&ctx).expect("cpu runs");
+    assert!(!out.runs.is_empty(), "at least one run");
+    let want = kernel::run_sequential(4, 2);
+    for run in &out.runs {
+        assert_eq!(
+            run.checksums, want,
+            "{}: checksums in input order",
+            run.label
+        );
+    }
+}
+
+/// Runs the model's binary with `args` and then the crate's extra arguments.
+pub fn run_bin(bin: &str, args: &[&str], extra: &[&str]) -> ProcessOutput {
+    Command::new(bin)
+        .args(args)
+        .args(extra)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The event lines of the binary's stdout (`[0.20s] Task A finished`), without their time.
+pub fn event_lines(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix('[')?
+                .split_once("s] ")
+                .map(|(_, rest)| rest.to_string())
+        })
+        .collect()
+}
+
+/// The binary prints the seed's lines, with their times, in the model's order.
+pub fn binary_output<M: Model + ?Sized>(model: &M, bin: &str, extra: &[&str]) {
+    let out = run_bin(bin, &["hello", "--delay-ms", "100"], extra);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let lines = event_lines(&text(&out.stdout));
+    let tasks: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| l.starts_with("Task "))
+        .collect();
+    let want: &[&str] = match model.order() {
+        Order::Sequential => &[
+            "Task A started",
+            "Task A finished",
+            "Task B started",
+            "Task B finished",
+        ],
+        Order::Concurrent => &[
+            "Task A started",
+            "Task B started",
+            "Task A finished",
+            "Task B finished",
+        ],
+    };
+    let mut got = tasks.clone();
+    if model.order() == Order::Concurrent {
+        // Concurrent: which of A and B prints first within a pair is the scheduler's choice.
+        got[..2].sort();
+        got[2..].sort();
+    }
+    assert_eq!(got, want, "stdout: {}", text(&out.stdout));
+
+    let out = run_bin(bin, &["fetch", "--delay-ms", "20"], extra);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Fetching data for 1"), "{stdout}");
+    assert!(
+        stdout.contains(r#"["Data 1", "Data 2", "Data 3"]"#),
+        "{stdout}"
+    );
+
+    let out = run_bin(bin, &["errors", "--delay-ms", "20"], extra);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the program does not crash: {}",
+        text(&out.stderr)
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        stdout.contains("Caught error: Something went wrong"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Task 2 failed: Something went wrong"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Task 3 panicked"), "{stdout}");
+    assert!(
+        !stderr.contains("RUST_BACKTRACE") && !stderr.contains("stack backtrace"),
+        "{stderr}"
+    );
+}
+
+/// Every bad input: exit status 2 and one line on stderr that names the flag (and the range).
+pub fn binary_bad_input(spec: &ModelSpec, bin: &str, extra: &[&str]) {
+    let max = TASKS.max.to_string();
+    let too_big = "99999999999999999999999";
+    let mut cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["nosuch"], vec!["nosuch", "possible values", "gather"]),
+        (vec!["hello", "--bogus"], vec!["--bogus"]),
+        (
+            vec!["fetch", "--tasks", "abc"],
+            vec!["--tasks", "1 to", &max],
+        ),
+        (vec!["fetch", "--tasks", "0"], vec!["--tasks", "1 to"]),
+        (vec!["fetch", "--tasks", "-1"], vec!["--tasks", "1 to"]),
+        (vec!["fetch", "--tasks", too_big], vec!["--tasks", "1 to"]),
+        (
+            vec!["hello", "--delay-ms", "3600001"],
+            vec!["--delay-ms", "0 to 3600000"],
+        ),
+        (
+            vec!["hello", "--delay-ms", "-5"],
+            vec!["--delay-ms", "0 to 3600000"],
+        ),
+        (vec!["cpu", "--work", "0"], vec!["--work"]),
+        (vec!["timeout", "--timeout-ms", "x"], vec!["--timeout-ms"]),
+        (vec!["hello", "--work", "5"], vec!["--work", "cpu"]),
+        (vec!["errors", "--tasks", "2"], vec!["--tasks", "errors"]),
+        (vec!["--tasks", "5"], vec!["--tasks", "scenario"]),
+        (
+            vec!["io", "--runtime", "gevent"],
+            vec!["--runtime", "tokio"],
+        ),
+    ];
+    for flag in [Flag::Workers, Flag::Runtime] {
+        if !spec.accepts.contains(&flag) {
+            let value = if flag == Flag::Workers { "2" } else { "smol" };
+            cases.push((vec!["io", flag.name(), value], vec![flag.name(), spec.name]));
+        }
+    }
+    if spec.accepts.contains(&Flag::Workers) {
+        cases.push((vec!["io", "--workers", "0"], vec!["--workers", "1 to"]));
+    }
+    for (args, needles) in cases {
+        let out = run_bin(bin, &args, extra);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: stderr {stderr}");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{args:?}: one line, got {stderr}"
+        );
+        for needle in needles {
+            assert!(
+                stderr.contains(needle),
+                "{args:?}: {stderr:?} should name {needle:?}"
+            );
+        }
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    let out = run_bin(bin, &["--help"], extra);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("gather"),
+        "help lists the scenarios"
+    );
+}
+
+/// The tour runs every scenario and ends with its table.
+pub fn binary_tour(bin: &str, extra: &[&str]) {
+    let out = run_bin(bin, &["--delay-ms", "20", "--work", "1"], extra);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let table = stdout
+        .split("== tour summary")
+        .nth(1)
+        .expect("the tour ends with its table");
+    for s in Scenario::ALL {
+        assert!(
+            table.lines().any(|l| l.starts_with(s.name())),
+            "{s} in the table: {table}"
+        );
+    }
+}
