@@ -65,11 +65,14 @@ impl Scenario {
     /// The flags this scenario reads (the model may accept more, e.g. `--runtime` everywhere).
     pub fn uses(self, flag: Flag) -> bool {
         use Flag::*;
+        if flag == Timeline {
+            return true;
+        }
         match self {
             Scenario::Hello | Scenario::Gather | Scenario::Blocking => matches!(flag, DelayMs),
             Scenario::Fetch | Scenario::Errors => matches!(flag, Tasks | DelayMs),
             Scenario::Timeout => matches!(flag, DelayMs | TimeoutMs),
-            Scenario::Io => matches!(flag, Tasks | DelayMs | Workers | Net),
+            Scenario::Io => matches!(flag, Tasks | DelayMs | Workers | Net | Server),
             Scenario::Cpu => matches!(flag, Tasks | Work | Workers),
         }
     }
@@ -130,6 +133,10 @@ pub enum Flag {
     Runtime,
     /// `--net`: real loopback TCP requests in `io`
     Net,
+    /// `--server ADDR`: a latency server already running, for `io --net`
+    Server,
+    /// `--timeline FILE.svg`: draw what the model did
+    Timeline,
 }
 
 impl Flag {
@@ -143,6 +150,8 @@ impl Flag {
             Flag::Workers => "--workers",
             Flag::Runtime => "--runtime",
             Flag::Net => "--net",
+            Flag::Server => "--server",
+            Flag::Timeline => "--timeline",
         }
     }
 }
@@ -248,6 +257,12 @@ pub struct Flags {
     /// io: make each request a real TCP request to a loopback latency server
     #[arg(long)]
     pub net: bool,
+    /// io --net: use this latency server instead of starting one (see `latency-server`)
+    #[arg(long, value_name = "ADDR")]
+    pub server: Option<std::net::SocketAddr>,
+    /// Write a timeline of the run (one lane per task) to this SVG file
+    #[arg(long, value_name = "FILE.svg")]
+    pub timeline: Option<std::path::PathBuf>,
 }
 
 impl Flags {
@@ -266,6 +281,8 @@ impl Flags {
         add(self.workers.is_some(), Flag::Workers);
         add(self.runtime.is_some(), Flag::Runtime);
         add(self.net, Flag::Net);
+        add(self.server.is_some(), Flag::Server);
+        add(self.timeline.is_some(), Flag::Timeline);
         given
     }
 }
@@ -292,6 +309,8 @@ pub struct Params {
     /// `io --net`: the latency server to send each request to (the runner starts one when
     /// `--net` is given without `--server`).
     pub server: Option<std::net::SocketAddr>,
+    /// Where to draw the run's timeline, if anywhere.
+    pub timeline: Option<std::path::PathBuf>,
     /// `fetch`: make later ids finish first (id i waits D·(N+1−i)/N), so that the order of the
     /// results shows whether a model keeps input order. Off on the command line (the seed's
     /// fetches all wait D); the conformance suite turns it on.
@@ -326,6 +345,7 @@ impl Params {
             runtime: Runtime::default(),
             net: false,
             server: None,
+            timeline: None,
             stagger: false,
         }
     }
@@ -350,6 +370,8 @@ impl Params {
             p.runtime = r;
         }
         p.net = flags.net;
+        p.server = flags.server;
+        p.timeline = flags.timeline.clone();
         if scenario == Scenario::Errors && p.tasks < 3 {
             return Err(format!(
                 "--tasks for errors must be from 3 to {} (task 2 fails and task 3 panics)",
@@ -453,7 +475,11 @@ where
                     users.join(", ")
                 )));
             }
-            None if matches!(flag, Flag::Tasks | Flag::TimeoutMs | Flag::Net) => {
+            None if matches!(
+                flag,
+                Flag::Tasks | Flag::TimeoutMs | Flag::Net | Flag::Server | Flag::Timeline
+            ) =>
+            {
                 return Err(bad_input(format!(
                     "{} needs a scenario: the tour runs each scenario with its own default \
                      (the tour takes --delay-ms, --work and the model's own flags)",
@@ -462,6 +488,11 @@ where
             }
             _ => {}
         }
+    }
+    if flags.server.is_some() && !flags.net {
+        return Err(bad_input(
+            "--server needs --net (io --net --server ADDR)".to_string(),
+        ));
     }
     if let Some(s) = flags.scenario {
         Params::from_flags(s, &flags).map_err(bad_input)?;
@@ -506,6 +537,10 @@ fn clap_refusal(err: clap::Error) -> Refusal {
 
 /// The whole binary of a model crate: parse, run the tour or one scenario, exit 0 or 2.
 pub fn main<M: Model>(spec: ModelSpec, make: impl Fn(&Flags) -> M) -> ExitCode {
+    // `io --net` runs the latency server in a child process: this same binary, re-executed.
+    if latency::serve_if_child() {
+        return ExitCode::SUCCESS;
+    }
     runner::install_panic_hook();
     let flags = match parse(&spec, std::env::args_os()) {
         Ok(flags) => flags,

@@ -43,6 +43,10 @@ macro_rules! conformance {
         #[test]
         fn io_timer_requests() { $crate::conformance::io(&$model) }
         #[test]
+        fn io_net_real_requests() { $crate::conformance::io_net(&$model) }
+        #[test]
+        fn io_net_faults_are_named() { $crate::conformance::io_net_faults(&$model) }
+        #[test]
         fn cpu_checksums() { $crate::conformance::cpu(&$model) }
         #[test]
         fn binary_prints_the_seed_lines() {
@@ -54,6 +58,8 @@ macro_rules! conformance {
         }
         #[test]
         fn binary_tour() { $crate::conformance::binary_tour($bin, &[$($arg),*]) }
+        #[test]
+        fn binary_timelines() { $crate::conformance::binary_timelines($bin, &[$($arg),*]) }
     };
 }
 
@@ -337,12 +343,12 @@ pub fn timeout<M: Model + ?Sized>(model: &M) {
     // Wait past the time C would have finished: a task that was really stopped stays silent.
     let would_finish = started + p.delay * 3 + p.delay / 2;
     std::thread::sleep(would_finish.saturating_sub(ctx.elapsed()));
-    assert_eq!(
-        at(EventKind::Finished),
-        None,
-        "C kept running after the deadline"
-    );
-    check_order(&ctx.events(), order, &p.names());
+    let events = ctx.events();
+    let finished = events
+        .iter()
+        .any(|e| e.task.as_deref() == Some(c) && e.kind == EventKind::Finished);
+    assert!(!finished, "C kept running after the deadline: {events:#?}");
+    check_order(&events, order, &p.names());
 }
 
 /// io (timers): every request completes after at least D; sequential ≥ N·D, concurrent well under.
@@ -360,6 +366,55 @@ pub fn io<M: Model + ?Sized>(model: &M) {
     if p.workers.is_none() {
         check_time(ctx.elapsed(), order, p.delay * 10);
     }
+}
+
+/// The parameters of an `io --net` run against `server`.
+fn net_params(server: &latency::Server, n: u64, d_ms: u64) -> Params {
+    let mut p = Params::of(Scenario::Io).tasks(n).delay_ms(d_ms);
+    p.net = true;
+    p.server = Some(server.addr());
+    p
+}
+
+/// io --net: every request is a real connection to the latency server, answered after D.
+pub fn io_net<M: Model + ?Sized>(model: &M) {
+    let server = latency::Server::start(Duration::from_millis(1)).expect("the server starts");
+    let p = net_params(&server, 10, 50);
+    let ctx = ctx(p.clone());
+    let out = model.io(&ctx).expect("io --net runs");
+    assert_eq!(out.failures, vec![], "no request fails");
+    assert_eq!(out.latencies.len(), 10, "one latency per request");
+    assert_eq!(server.served(), 10, "each request reached the server");
+    assert!(
+        out.latencies.iter().all(|l| *l >= p.delay),
+        "each answer comes after D: {out:?}"
+    );
+}
+
+/// io --net with faults: reset and garbled answers fail those requests, named; the rest complete.
+pub fn io_net_faults<M: Model + ?Sized>(model: &M) {
+    let mut config = latency::Config::new(Duration::from_millis(1));
+    config.faults = latency::Faults {
+        reset_every: 5,
+        garble_every: 3,
+    };
+    let server = latency::Server::start_with(config).expect("the server starts");
+    let ctx = ctx(net_params(&server, 10, 20));
+    let out = model
+        .io(&ctx)
+        .expect("io --net runs: failed requests are reported, not fatal");
+    let ids: Vec<u64> = out.failures.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, [3, 5, 6, 9, 10], "the failed requests, by id: {out:?}");
+    for (id, why) in &out.failures {
+        if id % 3 == 0 && id % 5 != 0 {
+            assert!(why.contains("garbled"), "request {id}: {why}");
+        }
+    }
+    assert_eq!(
+        out.latencies.len(),
+        5,
+        "the other requests complete: {out:?}"
+    );
 }
 
 /// cpu: every variant's checksums match the kernel's, in input order.
@@ -549,4 +604,114 @@ pub fn binary_tour(bin: &str, extra: &[&str]) {
             "{s} in the table: {table}"
         );
     }
+}
+
+/// What a timeline SVG shows, read back from the file: its bars, crosses and stop marks.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Drawn {
+    /// Task bars.
+    pub bars: usize,
+    /// Failure crosses.
+    pub crosses: usize,
+    /// Stop marks (a cancelled or timed-out task).
+    pub stops: usize,
+}
+
+/// Parses a timeline SVG (it must be well-formed XML) and counts what it draws.
+pub fn read_timeline(svg: &str) -> Result<Drawn, String> {
+    let doc = roxmltree::Document::parse(svg).map_err(|e| format!("not well-formed XML: {e}"))?;
+    let red = "#D62728";
+    let count = |tag: &str, pred: &dyn Fn(&roxmltree::Node) -> bool| {
+        doc.descendants()
+            .filter(|n| n.has_tag_name(tag) && pred(n))
+            .count()
+    };
+    let bar_opacity = crate::timeline::BAR_OPACITY.to_string();
+    Ok(Drawn {
+        bars: count("rect", &|n| {
+            n.attribute("opacity") == Some(bar_opacity.as_str())
+        }),
+        crosses: count("line", &|n| n.attribute("stroke") == Some(red)) / 2,
+        stops: count("polyline", &|n| n.attribute("stroke") == Some(red)),
+    })
+}
+
+/// `--timeline`: a readable SVG with one bar per task, failures crossed, the late task cut; an
+/// unwritable path is one line and exit 2, with the results printed all the same.
+pub fn binary_timelines(bin: &str, extra: &[&str]) {
+    let dir = std::env::temp_dir().join(format!(
+        "timelines-{}-{}",
+        std::process::id(),
+        extra.join("")
+    ));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let draw = |args: &[&str], file: &str| {
+        let path = dir.join(file);
+        let path_text = path.to_string_lossy().into_owned();
+        let mut all = args.to_vec();
+        all.extend(["--timeline", path_text.as_str()]);
+        let out = run_bin(bin, &all, extra);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let svg = std::fs::read_to_string(&path).expect("the timeline is written");
+        assert!(svg.contains(args[0]), "the title names the scenario");
+        read_timeline(&svg).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    };
+    let gather = draw(&["gather", "--delay-ms", "20"], "gather.svg");
+    assert_eq!(
+        gather,
+        Drawn {
+            bars: 3,
+            crosses: 0,
+            stops: 0
+        }
+    );
+    let errors = draw(&["errors", "--delay-ms", "20"], "errors.svg");
+    assert_eq!(
+        errors,
+        Drawn {
+            bars: 4,
+            crosses: 2,
+            stops: 0
+        },
+        "task 2 failed, task 3 panicked"
+    );
+    let timeout = draw(&["timeout", "--delay-ms", "20"], "timeout.svg");
+    assert_eq!(
+        timeout,
+        Drawn {
+            bars: 3,
+            crosses: 0,
+            stops: 1
+        },
+        "task C was stopped"
+    );
+
+    let out = run_bin(
+        bin,
+        &[
+            "fetch",
+            "--delay-ms",
+            "10",
+            "--timeline",
+            "/nonexistent/dir/x.svg",
+        ],
+        extra,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("/nonexistent/dir/x.svg"),
+        "names the path: {stderr}"
+    );
+    assert!(
+        text(&out.stdout).contains(r#"["Data 1", "Data 2", "Data 3"]"#),
+        "results still printed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

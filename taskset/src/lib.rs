@@ -19,12 +19,14 @@ mod ctx;
 pub mod expected;
 pub mod kernel;
 mod model;
-pub mod net;
 pub mod runner;
 pub mod sys;
+pub mod timeline;
 
 pub use cli::{Flag, Params, Runtime, Scenario};
 pub use ctx::{Ctx, Event, EventKind, Output};
+/// The latency server's line protocol, for every model's `io --net` client.
+pub use latency::protocol as net;
 pub use model::{
     CpuOutcome, CpuRun, Error, ErrorsOutcome, Expect, Fate, IoOutcome, Model, ModelSpec, Order,
     TaskError, TaskFailure, TimeoutOutcome, deliberate_panic, fate,

@@ -110,6 +110,12 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<String> for Error {
+    fn from(e: String) -> Error {
+        Error(e)
+    }
+}
+
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {
         Error(e.to_string())
@@ -313,6 +319,15 @@ pub trait Model {
     /// What this model should show in the scenario of `p`; override where it differs.
     fn expect(&self, p: &Params) -> Expect {
         Expect::of(self.order(), p)
+    }
+
+    /// How many `io` requests this model has in flight at once (sockets open at once with
+    /// `--net`): 1 for a sequential model, N for one that starts them all; override for a pool.
+    fn io_concurrency(&self, p: &Params) -> u64 {
+        match self.order() {
+            Order::Sequential => 1,
+            Order::Concurrent => p.tasks,
+        }
     }
 
     /// Tasks A and B.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::cli::{Flags, Params, Scenario};
 use crate::ctx::{Ctx, Event, Output};
 use crate::model::{CpuOutcome, Error, ErrorsOutcome, IoOutcome, Model, Order, TimeoutOutcome};
-use crate::{PANIC_MESSAGE, expected, kernel, sys};
+use crate::{PANIC_MESSAGE, expected, kernel, sys, timeline};
 
 /// What a scenario returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +70,9 @@ pub fn run_one<M: Model + ?Sized>(model: &M, params: &Params) -> Result<(), Erro
 fn run_printed<M: Model + ?Sized>(model: &M, p: &Params) -> Result<(Report, Duration), Error> {
     let expect = model.expect(p);
     println!("== {} · {} · {} ==", p.scenario, model.label(), describe(p));
+    // io --net: check the limits, start the latency server (unless one was given), reach it.
+    let (p, _server) = net_setup(model, p)?;
+    let p = &p;
     // cpu: the sequential baseline first, outside the scenario's clock, for the speedups.
     let baseline = (p.scenario == Scenario::Cpu).then(|| {
         let start = Instant::now();
@@ -85,13 +88,108 @@ fn run_printed<M: Model + ?Sized>(model: &M, p: &Params) -> Result<(Report, Dura
     if let Outcome::Io(_) = report.outcome {
         println!("{}", io_rate(&report, ideal));
     }
+
     println!(
-        "elapsed {:.2}s (expected ≈ {} = {:.2}s)\n",
+        "elapsed {:.2}s (expected ≈ {} = {:.2}s)",
         report.elapsed.as_secs_f64(),
         expect.formula,
         ideal.as_secs_f64()
     );
+    // The picture comes last, so an unwritable path costs no result: they are printed already.
+    if let Some(path) = &p.timeline {
+        let group = timeline::group(&model.label(), &report.events, report.elapsed);
+        let title = format!(
+            "{} · {} · {} · {}",
+            p.scenario,
+            model.label(),
+            describe(p),
+            timeline::today()
+        );
+        timeline::render(&[group], &title, path)?;
+        println!("timeline written to {}", path.display());
+    }
+    println!();
     Ok((report, ideal))
+}
+
+/// Prepares `io --net`: the limits checked before anything starts, the server started in a child
+/// process when none was given (kept alive by the returned guard), and reached once.
+fn net_setup<M: Model + ?Sized>(
+    model: &M,
+    p: &Params,
+) -> Result<(Params, Option<latency::ChildServer>), Error> {
+    let mut p = p.clone();
+    if !p.net {
+        return Ok((p, None));
+    }
+    check_net_limits(model.io_concurrency(&p))?;
+    let mut guard = None;
+    if p.server.is_none() {
+        let server = latency::ChildServer::spawn(p.delay)
+            .map_err(|e| Error(format!("cannot start the latency server: {e}")))?;
+        println!(
+            "latency server (a child process) listening on {}",
+            server.addr()
+        );
+        p.server = Some(server.addr());
+        guard = Some(server);
+    }
+    let addr = p.server.expect("set above");
+    probe(addr).map_err(|e| {
+        Error(format!(
+            "cannot reach the latency server at {addr}: {e} (start one with \
+             `cargo run -p latency --bin latency-server`, or leave out --server)"
+        ))
+    })?;
+    Ok((p, guard))
+}
+
+/// Refuses before starting when the sockets would not fit: open files or ephemeral ports.
+pub fn check_net_limits(at_once: u64) -> Result<(), Error> {
+    // Descriptors for the process itself (stdio, the runtime, pipes) on top of one per socket.
+    let needed = at_once + 64;
+    let limit = sys::raise_nofile();
+    if needed > limit {
+        let (_, hard) = sys::rlimit(libc::RLIMIT_NOFILE);
+        return Err(Error(format!(
+            "{at_once} connections at once need about {needed} open files, but the open-file \
+             limit is {limit} (hard limit {hard}): lower --tasks or raise it with `ulimit -n`"
+        )));
+    }
+    let ports = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok();
+    let range: Vec<u64> = ports
+        .iter()
+        .flat_map(|s| s.split_whitespace().filter_map(|w| w.parse().ok()))
+        .collect();
+    if let [low, high] = range[..] {
+        let available = high.saturating_sub(low) + 1;
+        if at_once > available {
+            return Err(Error(format!(
+                "{at_once} connections at once need as many ephemeral ports, but \
+                 net.ipv4.ip_local_port_range allows {available}: lower --tasks or widen the range"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One request to the server with no delay: is it there, and does it speak the protocol?
+fn probe(addr: std::net::SocketAddr) -> Result<(), String> {
+    use std::io::{BufRead, BufReader, Write};
+    let timeout = Duration::from_secs(5);
+    let mut stream =
+        std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(crate::net::request_line(0, Duration::ZERO).as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut reply = String::new();
+    BufReader::new(stream)
+        .read_line(&mut reply)
+        .map_err(|e| e.to_string())?;
+    crate::net::check_reply(0, &reply)
 }
 
 /// The parameters a scenario reads, as a short line: `D=2000ms`, `N=8 W=20 P=2`.
@@ -115,7 +213,10 @@ pub fn describe(p: &Params) -> String {
         parts.push(format!("P={w}"));
     }
     if p.net {
-        parts.push("net".to_string());
+        parts.push(match p.server {
+            Some(addr) => format!("net via {addr}"),
+            None => "net".to_string(),
+        });
     }
     parts.join(" ")
 }
