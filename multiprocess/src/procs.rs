@@ -1,0 +1,605 @@
+//! The parent's side: starting worker processes, listening to them, and never leaving one behind.
+//!
+//! [`Procs`] is a set of child processes that runs jobs two ways: one child per job
+//! ([`Procs::start`], then [`Procs::wait_all`]), or a pool of P children that take the next job
+//! as they finish one ([`Procs::pool`], then [`Procs::run`]). Either way one thread listens to
+//! every child at once with `poll(2)` on their pipes, the way Python's `multiprocessing` waits on
+//! its connections: no thread per child, so a thousand children cost a thousand processes and
+//! nothing more in the parent.
+//!
+//! What the parent guarantees, whatever the children do:
+//! - every job ends with a result or a failure named with its task: a child that panics, exits
+//!   non-zero, is killed by a signal, writes garbage, or stays silent past its deadline (killed);
+//! - it never hangs: each job has a deadline (its expected time, again as much, plus 2 s), and
+//!   a child past it is killed;
+//! - no zombies: every child is waited for, on every path, by the code that ends it or by `Drop`
+//!   (which also covers a `?` error and a panic in the parent);
+//! - no orphans: each child asks the kernel for `SIGKILL` when its parent dies
+//!   (`PR_SET_PDEATHSIG`), which covers the parent killed by a signal, Ctrl-C or SIGTERM included,
+//!   where no destructor runs. (Ctrl-C in a terminal also signals the children directly: they
+//!   are in the parent's foreground process group.) The death signal follows the *thread* that
+//!   started the child, so a `Procs` is used on one thread and reaps its children before it goes;
+//! - limits: before starting N processes it checks `RLIMIT_NPROC`, `pid_max` and `RLIMIT_NOFILE`
+//!   and refuses in one line naming the limit; if a start fails midway anyway, the children
+//!   already started are killed and reaped, and the error names the limit.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use taskset::{Ctx, Error, EventKind, TaskError, sys};
+
+use crate::protocol::{Job, Report};
+use crate::worker::{self, FAULT_ENV, WORKER_ENV};
+
+/// The longest line a child may write; a longer one is garbage.
+const MAX_LINE: usize = 64 * 1024;
+/// How much of a child's stderr is kept for its failure text (the end of it).
+const MAX_STDERR: usize = 4 * 1024;
+/// Slack on every deadline, for process start-up on a busy machine.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// How a job ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The job returned: its `result` line, or its `error` line.
+    Returned(Result<String, TaskError>),
+    /// It outlived its time limit and its child was killed at the deadline, as asked.
+    TimedOut,
+    /// Its child died or misbehaved before the job returned: why, naming the pid.
+    Died(String),
+}
+
+impl Ended {
+    /// As `Ctx::settle` takes it: the task's own result, or why its process failed.
+    pub fn settled(self) -> Result<Result<String, TaskError>, String> {
+        match self {
+            Ended::Returned(result) => Ok(result),
+            Ended::TimedOut => Err("timed out".to_string()),
+            Ended::Died(why) => Err(why),
+        }
+    }
+}
+
+/// One child process and what the parent knows of it.
+struct Kid {
+    child: Child,
+    pid: u32,
+    stdin: Option<ChildStdin>,
+    out: File,
+    out_buf: Vec<u8>,
+    err: Option<File>,
+    err_buf: Vec<u8>,
+    /// The job it is running (an index into `Procs::jobs`), if any.
+    job: Option<usize>,
+    /// When it was given its job.
+    sent: Instant,
+    /// When to give up on it and kill it.
+    hang_at: Instant,
+    /// The timeout scenario: when its task's time is up (set when it reports `started`).
+    limit_at: Option<Instant>,
+}
+
+impl Kid {
+    fn deadline(&self) -> Instant {
+        self.limit_at.map_or(self.hang_at, |l| l.min(self.hang_at))
+    }
+}
+
+/// A set of child processes running jobs; dropping it kills and reaps whatever is left.
+pub struct Procs<'c> {
+    ctx: &'c Ctx,
+    exe: PathBuf,
+    planned: u64,
+    started: u64,
+    kids: Vec<Kid>,
+    jobs: Vec<(Job, Option<Duration>)>,
+    ends: Vec<Option<Ended>>,
+    queue: VecDeque<usize>,
+}
+
+impl<'c> Procs<'c> {
+    /// An empty set for up to `n` children, once the machine's limits allow `n` more processes.
+    pub fn new(ctx: &'c Ctx, n: u64) -> Result<Procs<'c>, Error> {
+        check_room(n)?;
+        Ok(Procs {
+            ctx,
+            exe: worker::exe()?,
+            planned: n,
+            started: 0,
+            kids: Vec::new(),
+            jobs: Vec::new(),
+            ends: Vec::new(),
+            queue: VecDeque::new(),
+        })
+    }
+
+    /// Starts a child of its own for `job`; it runs it and exits.
+    pub fn start(&mut self, job: Job) -> Result<(), Error> {
+        self.start_with_limit(job, None)
+    }
+
+    /// Starts a child for `job` that is killed `limit` after it reports `started`, if given.
+    pub fn start_with_limit(&mut self, job: Job, limit: Option<Duration>) -> Result<(), Error> {
+        let j = self.push(job, limit);
+        let k = self.spawn()?;
+        self.send(k, j);
+        // One job per child: closing its stdin now tells it to exit once the job is done.
+        self.kids[k].stdin = None;
+        // Listen to the children started so far before starting the next, so that their events
+        // are stamped when they happen, not when the last child has been started.
+        self.step(Duration::ZERO);
+        Ok(())
+    }
+
+    /// Waits for every child started; returns each job's task and end, in the order started.
+    pub fn wait_all(mut self) -> Vec<(String, Ended)> {
+        self.drive();
+        self.take_ends()
+    }
+
+    /// A pool of `p` worker processes, started now and idle until [`Procs::run`].
+    pub fn pool(ctx: &'c Ctx, p: u64) -> Result<Procs<'c>, Error> {
+        let mut procs = Procs::new(ctx, p)?;
+        for _ in 0..p {
+            let k = procs.spawn()?;
+            let pid = procs.kids[k].pid;
+            let note = EventKind::Note(format!("pool worker pid {pid} started"));
+            ctx.record_from(format!("pid {pid}"), None, note);
+        }
+        Ok(procs)
+    }
+
+    /// Runs `jobs` on the pool, each on the next idle worker; returns their ends in input order.
+    pub fn run(mut self, jobs: impl IntoIterator<Item = Job>) -> Vec<(String, Ended)> {
+        for job in jobs {
+            let j = self.push(job, None);
+            self.queue.push_back(j);
+        }
+        self.drive();
+        self.take_ends()
+    }
+
+    fn push(&mut self, job: Job, limit: Option<Duration>) -> usize {
+        self.jobs.push((job, limit));
+        self.ends.push(None);
+        self.jobs.len() - 1
+    }
+
+    fn take_ends(&mut self) -> Vec<(String, Ended)> {
+        let lost = || Ended::Died("lost track of its child".to_string());
+        let ends = std::mem::take(&mut self.ends).into_iter();
+        let tasks = self.jobs.iter().map(|(job, _)| job.task());
+        tasks.zip(ends.map(|e| e.unwrap_or_else(lost))).collect()
+    }
+
+    /// Starts one worker process; on failure kills and reaps the ones started, and names the limit.
+    fn spawn(&mut self) -> Result<usize, Error> {
+        let mut cmd = Command::new(&self.exe);
+        cmd.env(WORKER_ENV, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(faults) = worker::injected_faults() {
+            cmd.env(FAULT_ENV, faults);
+        }
+        die_with_parent(&mut cmd);
+        let mut child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                let started = self.started;
+                self.kill_all();
+                return Err(spawn_error(&e, started, self.planned));
+            }
+        };
+        self.started += 1;
+        let out = nonblocking(child.stdout.take().expect("piped").into());
+        let err = nonblocking(child.stderr.take().expect("piped").into());
+        let now = Instant::now();
+        self.kids.push(Kid {
+            pid: child.id(),
+            stdin: child.stdin.take(),
+            child,
+            out,
+            out_buf: Vec::new(),
+            err: Some(err),
+            err_buf: Vec::new(),
+            job: None,
+            sent: now,
+            hang_at: now + GRACE,
+            limit_at: None,
+        });
+        Ok(self.kids.len() - 1)
+    }
+
+    /// Gives job `j` to child `k` and sets its deadline.
+    fn send(&mut self, k: usize, j: usize) {
+        let (job, _) = &self.jobs[j];
+        let kid = &mut self.kids[k];
+        let now = Instant::now();
+        kid.job = Some(j);
+        kid.sent = now;
+        kid.hang_at = now + job.expected() * 2 + GRACE;
+        kid.limit_at = None;
+        if let Some(stdin) = kid.stdin.as_mut() {
+            // A failed write means the child is gone: its end of file reports the job.
+            let _ = stdin.write_all(format!("{}\n", job.line()).as_bytes());
+        }
+    }
+
+    /// Listens until every child has ended; jobs no worker was left to run fail.
+    fn drive(&mut self) {
+        while !self.kids.is_empty() {
+            self.dispatch();
+            let next = self.kids.iter().map(Kid::deadline).min();
+            let wait = next.map_or(Duration::ZERO, |t| {
+                t.saturating_duration_since(Instant::now())
+            });
+            self.step(wait);
+        }
+        for j in self.queue.drain(..) {
+            let why = "no worker process was left to run it".to_string();
+            self.ends[j] = Some(Ended::Died(why));
+        }
+    }
+
+    /// Gives each idle worker the next job, or closes its stdin (so it exits) when none is left.
+    fn dispatch(&mut self) {
+        for k in 0..self.kids.len() {
+            if self.kids[k].job.is_some() {
+                continue;
+            }
+            if let Some(j) = self.queue.pop_front() {
+                self.send(k, j);
+            } else if self.kids[k].stdin.take().is_some() {
+                self.kids[k].hang_at = Instant::now() + GRACE;
+            }
+        }
+    }
+
+    /// Waits up to `wait` for any child to write, handles what they wrote, then the deadlines.
+    fn step(&mut self, wait: Duration) {
+        let mut fds = Vec::new();
+        let mut owners = Vec::new();
+        for (k, kid) in self.kids.iter().enumerate() {
+            for file in std::iter::once(&kid.out).chain(kid.err.as_ref()) {
+                let fd = file.as_raw_fd();
+                fds.push(libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                });
+                owners.push(k);
+            }
+        }
+        let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+        // SAFETY: poll reads and writes only the array we pass, with its true length.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if ready > 0 {
+            let mut ready: Vec<usize> = owners
+                .iter()
+                .zip(&fds)
+                .filter(|(_, fd)| fd.revents != 0)
+                .map(|(k, _)| *k)
+                .collect();
+            ready.dedup();
+            // From the last: handling child k may remove it, which moves the last child to k.
+            for k in ready.into_iter().rev() {
+                self.service(k);
+            }
+        }
+        self.expire(Instant::now());
+    }
+
+    /// Reads what child `k` wrote; handles its lines; reaps it at the end of its output.
+    fn service(&mut self, k: usize) {
+        let kid = &mut self.kids[k];
+        if let Some(err) = kid.err.as_mut()
+            && !fill(err, &mut kid.err_buf)
+        {
+            kid.err = None;
+        }
+        keep_tail(&mut kid.err_buf);
+        let open = fill(&mut kid.out, &mut kid.out_buf);
+        let mut lines = Vec::new();
+        while let Some(pos) = kid.out_buf.iter().position(|&b| b == b'\n') {
+            lines.push(kid.out_buf.drain(..=pos).collect::<Vec<u8>>());
+        }
+        let overlong = kid.out_buf.len() > MAX_LINE;
+        for line in lines {
+            if let Err(why) = self.on_line(k, &line[..line.len() - 1]) {
+                return self.kill(k, why);
+            }
+        }
+        if overlong {
+            let pid = self.kids[k].pid;
+            return self.kill(
+                k,
+                format!("child pid {pid} wrote a line longer than {MAX_LINE} bytes"),
+            );
+        }
+        if !open {
+            self.reap(k);
+        }
+    }
+
+    /// Handles one line from child `k`; an error is garbage, and the child gets killed for it.
+    fn on_line(&mut self, k: usize, bytes: &[u8]) -> Result<(), String> {
+        let kid = &mut self.kids[k];
+        let pid = kid.pid;
+        let report = std::str::from_utf8(bytes).ok().and_then(Report::parse);
+        let (Some(report), Some(j)) = (report, kid.job) else {
+            let shown: String = String::from_utf8_lossy(bytes).chars().take(60).collect();
+            return Err(format!(
+                "child pid {pid} wrote garbage to its pipe: {shown:?}"
+            ));
+        };
+        let (job, limit) = &self.jobs[j];
+        let task = job.task();
+        let ended = match report {
+            Report::Event { kind, task: named } => {
+                if named != task {
+                    return Err(format!(
+                        "child pid {pid} running task {task} spoke for task {named}"
+                    ));
+                }
+                if kind == EventKind::Started {
+                    kid.limit_at = limit.map(|l| Instant::now() + l);
+                }
+                self.ctx
+                    .record_from(format!("pid {pid}"), Some(&task), kind);
+                return Ok(());
+            }
+            Report::Result(value) => Ended::Returned(Ok(value)),
+            Report::Error(error) => Ended::Returned(Err(TaskError(error))),
+        };
+        self.ends[j] = Some(ended);
+        kid.job = None;
+        kid.limit_at = None;
+        // Its job is done: it takes the next one or exits (its stdin closes) within the grace.
+        kid.hang_at = Instant::now() + GRACE;
+        Ok(())
+    }
+
+    /// Kills the children past their deadline: the late task of `timeout`, or a hung one.
+    fn expire(&mut self, now: Instant) {
+        for k in (0..self.kids.len()).rev() {
+            let kid = &self.kids[k];
+            let task = kid.job.map(|j| self.jobs[j].0.task());
+            if let (Some(task), true) = (&task, kid.limit_at.is_some_and(|t| t <= now)) {
+                // The task's time is up. A process can be stopped from outside at any instruction:
+                // SIGKILL ends it, and wait() reaps it, before we say it was cancelled.
+                self.ctx.timed_out(task);
+                let j = self.remove(k).job;
+                self.ctx.cancelled(task);
+                if let Some(j) = j {
+                    self.ends[j] = Some(Ended::TimedOut);
+                }
+            } else if kid.hang_at <= now {
+                let (pid, waited) = (kid.pid, now - kid.sent);
+                let why = format!(
+                    "child pid {pid} hung: silent for {:.2}s, killed",
+                    waited.as_secs_f64()
+                );
+                self.kill(k, why);
+            }
+        }
+    }
+
+    /// Kills and reaps child `k`; its job, if any, died for `why`.
+    fn kill(&mut self, k: usize, why: String) {
+        if let Some(j) = self.remove(k).job {
+            self.ends[j] = Some(Ended::Died(why));
+        }
+    }
+
+    /// Takes child `k` out of the set, killed and reaped.
+    fn remove(&mut self, k: usize) -> Kid {
+        let mut kid = self.kids.swap_remove(k);
+        let _ = kid.child.kill();
+        let _ = kid.child.wait();
+        kid
+    }
+
+    /// Child `k` closed its stdout: it is exiting. Waits for it and says why, if its job was cut short.
+    fn reap(&mut self, k: usize) {
+        let mut kid = self.kids.swap_remove(k);
+        let status = wait_briefly(&mut kid.child);
+        if let Some(err) = kid.err.as_mut() {
+            fill(err, &mut kid.err_buf);
+        }
+        if let Some(j) = kid.job {
+            self.ends[j] = Some(Ended::Died(why_died(kid.pid, status, &kid.err_buf)));
+        }
+    }
+
+    fn kill_all(&mut self) {
+        for k in (0..self.kids.len()).rev() {
+            self.remove(k);
+        }
+    }
+}
+
+impl Drop for Procs<'_> {
+    /// An error (`?`) or a panic in the parent leaves no child running and no zombie.
+    fn drop(&mut self) {
+        self.kill_all();
+    }
+}
+
+/// Asks the kernel to SIGKILL the child when its parent dies, however the parent dies.
+fn die_with_parent(cmd: &mut Command) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the forked child before exec and makes only async-signal-safe
+    // system calls (prctl, getppid, _exit); it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // If the parent died between fork and prctl, no signal will ever come: go now.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// A pipe end as a file that reads without blocking (poll says when there is something).
+fn nonblocking(fd: OwnedFd) -> File {
+    let raw = fd.as_raw_fd();
+    // SAFETY: fcntl on a descriptor we own, changing only its O_NONBLOCK flag.
+    unsafe {
+        let flags = libc::fcntl(raw, libc::F_GETFL);
+        libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+    File::from(fd)
+}
+
+/// Appends what the pipe holds now (up to one long line's worth); `false` at end of file.
+fn fill(pipe: &mut File, buf: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 8192];
+    let mut read = 0;
+    while read <= MAX_LINE {
+        match pipe.read(&mut chunk) {
+            Ok(0) => return false,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                read += n;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return e.kind() == io::ErrorKind::WouldBlock,
+        }
+    }
+    true
+}
+
+/// Keeps the end of a child's stderr: its last line is the failure text.
+fn keep_tail(buf: &mut Vec<u8>) {
+    if buf.len() > MAX_STDERR {
+        buf.drain(..buf.len() - MAX_STDERR);
+    }
+}
+
+/// Waits for a child that closed its stdout (it is exiting); kills it if it does not within 1 s.
+fn wait_briefly(child: &mut Child) -> Option<ExitStatus> {
+    for _ in 0..200 {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) => thread::sleep(Duration::from_millis(5)),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    child.wait().ok()
+}
+
+/// Why a child ended before its job returned: its exit status or signal, and its last stderr line.
+fn why_died(pid: u32, status: Option<ExitStatus>, stderr: &[u8]) -> String {
+    let what = match status.map(|s| (s.code(), s.signal())) {
+        Some((Some(0), _)) => "exited with status 0 before its job returned".to_string(),
+        Some((Some(code), _)) => format!("exited with status {code}"),
+        Some((None, Some(sig))) => format!("was killed by signal {sig} ({})", signal_name(sig)),
+        _ => "could not be waited for".to_string(),
+    };
+    let stderr = String::from_utf8_lossy(stderr);
+    match stderr.lines().rev().map(str::trim).find(|l| !l.is_empty()) {
+        Some(last) => format!("child pid {pid} {what}: {last}"),
+        None => format!("child pid {pid} {what}"),
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGINT => "SIGINT",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGPIPE => "SIGPIPE",
+        _ => "a signal",
+    }
+}
+
+/// `RLIMIT_NPROC`'s soft limit, as `ulimit -u` shows it.
+fn nproc_limit() -> String {
+    match sys::rlimit(libc::RLIMIT_NPROC).0 {
+        libc::RLIM_INFINITY => "unlimited".to_string(),
+        n => n.to_string(),
+    }
+}
+
+/// The number of processes and threads on the system now (`/proc/loadavg`'s `running/total`).
+fn tasks_in_use() -> Option<u64> {
+    let loadavg = std::fs::read_to_string("/proc/loadavg").ok()?;
+    loadavg
+        .split_whitespace()
+        .nth(3)?
+        .split_once('/')?
+        .1
+        .parse()
+        .ok()
+}
+
+/// Refuses, in one line naming the limit, to start `n` processes that the machine would not allow.
+pub fn check_room(n: u64) -> Result<(), Error> {
+    let (nproc, _) = sys::rlimit(libc::RLIMIT_NPROC);
+    // SAFETY: getuid has no side effects and cannot fail.
+    let root = unsafe { libc::getuid() } == 0;
+    // The kernel does not apply RLIMIT_NPROC to root; for anyone else this process counts too.
+    // The user's other processes count as well, but they come and go: if they fill the rest,
+    // a start fails midway, and spawn_error says so.
+    if !root && nproc != libc::RLIM_INFINITY && n + 1 > nproc {
+        return Err(Error(format!(
+            "{n} worker processes exceed RLIMIT_NPROC: `ulimit -u` allows this user {nproc} \
+             processes, this one included"
+        )));
+    }
+    if let (Some(pid_max), Some(used)) = (sys::proc_sys("kernel/pid_max"), tasks_in_use())
+        && used + n > pid_max
+    {
+        return Err(Error(format!(
+            "{n} worker processes exceed pid_max: the system has {pid_max} process ids \
+             (/proc/sys/kernel/pid_max) and {used} are in use"
+        )));
+    }
+    let nofile = sys::raise_nofile();
+    let need = 2 * n + sys::open_fds() + 3;
+    if need > nofile {
+        return Err(Error(format!(
+            "{n} worker processes need {need} open files (two pipes each): RLIMIT_NOFILE allows \
+             {nofile} (`ulimit -n`)"
+        )));
+    }
+    Ok(())
+}
+
+/// The error of a start that failed midway, naming the limit that was hit.
+fn spawn_error(e: &io::Error, started: u64, planned: u64) -> Error {
+    let limit = match e.raw_os_error() {
+        Some(libc::EAGAIN) => format!(
+            "the process limit was reached (RLIMIT_NPROC = {}, `ulimit -u`; pid_max = {})",
+            nproc_limit(),
+            sys::proc_sys("kernel/pid_max").map_or("unknown".to_string(), |n| n.to_string())
+        ),
+        Some(libc::EMFILE | libc::ENFILE) => format!(
+            "the open-file limit was reached (RLIMIT_NOFILE = {}, `ulimit -n`)",
+            sys::rlimit(libc::RLIMIT_NOFILE).0
+        ),
+        Some(libc::ENOMEM) => "out of memory".to_string(),
+        _ => "the worker executable could not be started".to_string(),
+    };
+    Error(format!(
+        "could not start worker process {} of {planned}: {limit}: {e}; the {started} already \
+         started were killed and reaped",
+        started + 1
+    ))
+}
