@@ -1,0 +1,149 @@
+//! What the conformance suite does not reach: who blocks in `blocking`, io at scale without a log,
+//! the refusal of `--workers` on async-std, and the scenarios awaited on a runtime built outside.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_concurrent::{AsyncConcurrent, async_std_rt, smol_rt, tokio_rt};
+use taskset::{Ctx, EventKind, Model, Output, Params, Runtime, Scenario};
+
+fn recording(p: Params) -> Ctx {
+    taskset::runner::install_panic_hook();
+    Ctx::new(p, Output::Record)
+}
+
+/// The stall's three sleeps block the one executor thread; the fix's block three other threads.
+#[test]
+fn blocking_stalls_one_thread_then_offloads() {
+    for runtime in Runtime::ALL {
+        let p = Params::of(Scenario::Blocking).delay_ms(100);
+        let ctx = recording(p.clone());
+        AsyncConcurrent::new(runtime)
+            .blocking(&ctx)
+            .expect("blocking runs");
+        let events = ctx.events();
+        let marks: Vec<usize> = (events.iter().enumerate())
+            .filter(|(_, e)| matches!(e.kind, EventKind::Phase(_)))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(marks.len(), 2, "{runtime}: two phases: {events:#?}");
+        let blockers = |part: &[taskset::Event]| -> Vec<String> {
+            (part.iter().filter(|e| e.kind == EventKind::Blocked))
+                .map(|e| e.worker.clone())
+                .collect()
+        };
+        let stall = blockers(&events[marks[0]..marks[1]]);
+        let fix = blockers(&events[marks[1]..]);
+        let stall_threads: HashSet<&String> = stall.iter().collect();
+        let fix_threads: HashSet<&String> = fix.iter().collect();
+        assert_eq!(
+            (stall.len(), stall_threads.len()),
+            (3, 1),
+            "{runtime}: {stall:?}"
+        );
+        assert_eq!(
+            fix_threads.len(),
+            3,
+            "{runtime}: one pool thread per sleep: {fix:?}"
+        );
+        assert!(
+            fix_threads.is_disjoint(&stall_threads),
+            "{runtime}: {fix:?} vs {stall:?}"
+        );
+        // The times, loosely: the stall takes at least the three sleeps, the fix well under them.
+        let (stall_at, fix_at) = (events[marks[0]].at, events[marks[1]].at);
+        assert!(fix_at - stall_at >= p.delay * 3, "{runtime}: {events:#?}");
+        assert!(
+            ctx.elapsed() - fix_at < p.delay * 2,
+            "{runtime}: {events:#?}"
+        );
+    }
+}
+
+/// Twenty thousand requests at once finish on every runtime, and none of them writes to the log.
+#[test]
+fn io_at_scale_records_no_event_per_request() {
+    for runtime in Runtime::ALL {
+        let p = Params::of(Scenario::Io).tasks(20_000).delay_ms(50);
+        let ctx = recording(p.clone());
+        let out = AsyncConcurrent::new(runtime).io(&ctx).expect("io runs");
+        assert_eq!(
+            (out.latencies.len(), out.failures.len()),
+            (20_000, 0),
+            "{runtime}"
+        );
+        assert!(out.latencies.iter().all(|l| *l >= p.delay), "{runtime}");
+        assert_eq!(ctx.events(), vec![], "{runtime}: no event per request");
+        // One after another would take 1000 s; all at once, D plus the cost of 20,000 tasks.
+        assert!(
+            ctx.elapsed() < Duration::from_secs(20),
+            "{runtime}: {:?}",
+            ctx.elapsed()
+        );
+    }
+}
+
+/// The single-threaded run and the multi-threaded run both come back, labelled by their threads.
+#[test]
+fn cpu_runs_on_one_thread_then_on_the_pool() {
+    for runtime in [Runtime::Tokio, Runtime::Smol] {
+        let p = Params::of(Scenario::Cpu).tasks(4).work(1).workers(2);
+        let out = AsyncConcurrent::new(runtime)
+            .cpu(&recording(p))
+            .expect("cpu runs");
+        let labels: Vec<&str> = out.runs.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels.len(), 2, "{labels:?}");
+        assert!(labels[0].contains("one thread") || labels[0].contains("current-thread"));
+        assert!(labels[1].contains('2'), "{labels:?}");
+        assert!(out.note.contains("gains nothing"), "{}", out.note);
+    }
+}
+
+/// async-std sizes its pool once, at startup: `--workers` is refused with one line, exit 2.
+#[test]
+fn async_std_refuses_workers() {
+    let bin = env!("CARGO_BIN_EXE_async-concurrent");
+    for scenario in ["io", "cpu"] {
+        let out = taskset::conformance::run_bin(
+            bin,
+            &[scenario, "--workers", "2"],
+            &["--runtime", "async-std"],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("--workers") && stderr.contains("ASYNC_STD_THREAD_COUNT"));
+    }
+}
+
+/// The order of `gather` on a caller's runtime: every task starts before any finishes.
+fn check_gathered(ctx: &Ctx) {
+    taskset::conformance::check_order(
+        &ctx.events(),
+        taskset::Order::Concurrent,
+        &ctx.params().names(),
+    );
+}
+
+/// A benchmark builds the runtime once and awaits the scenarios on it, again and again.
+#[test]
+fn scenarios_run_on_a_runtime_built_outside() {
+    let p = || Params::of(Scenario::Gather).delay_ms(20);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let ex = smol::Executor::new();
+    for _ in 0..2 {
+        let ctx = recording(p());
+        rt.block_on(tokio_rt::gather(&ctx)).expect("tokio gather");
+        check_gathered(&ctx);
+        let ctx = recording(p());
+        smol::block_on(ex.run(smol_rt::gather(&ex, &ctx))).expect("smol gather");
+        check_gathered(&ctx);
+        let ctx = recording(p());
+        async_std::task::block_on(async_std_rt::gather(&ctx)).expect("async-std gather");
+        check_gathered(&ctx);
+    }
+}
