@@ -35,7 +35,7 @@ pub enum End {
 pub struct Lane {
     /// The task name, prefixed by its phase where a run has several (`stall · A`).
     pub task: String,
-    /// Who ran it: the worker of its first event.
+    /// Who ran it: the worker of its first event, or of the thread it blocked.
     pub worker: String,
     /// When it started.
     pub start: Duration,
@@ -95,6 +95,9 @@ pub fn group(label: &str, events: &[Event], run_end: Duration) -> Group {
             EventKind::Blocked => {
                 if let Some(&i) = open.get(&task) {
                     lanes[i].blocked.push(e.at);
+                    // The thread that blocks is the one that does the task's work (after
+                    // `spawn_blocking`, not the executor thread that started it).
+                    lanes[i].worker = e.worker.clone();
                 }
                 continue;
             }
@@ -271,26 +274,28 @@ fn draw(
             .map(|b| TriangleMarker::new((ms(*b), y()), 5, BLACK.filled()));
         chart.draw_series(marks)?;
     }
-    // Phase boundaries, and the line between two stacked models.
-    for g in groups {
+    // Phase boundaries across their own model's rows only, and a line between two models.
+    let mut top = n;
+    for (k, g) in groups.iter().enumerate() {
+        let bottom = top - g.lanes.len() as u32;
         for (at, name) in &g.phases {
+            let x = ms(*at);
             let line = [
-                (ms(*at), SegmentValue::Exact(0)),
-                (ms(*at), SegmentValue::Exact(n)),
+                (x, SegmentValue::Exact(bottom)),
+                (x, SegmentValue::Exact(top)),
             ];
-            chart.draw_series([PathElement::new(line, BLACK.mix(0.4).stroke_width(1))])?;
-            let top = (ms(*at) + 2.0, SegmentValue::Exact(n));
-            chart.draw_series([Text::new(name.clone(), top, ("sans-serif", 12))])?;
+            chart.draw_series([PathElement::new(line, BLACK.mix(0.5).stroke_width(2))])?;
+            let label = (x + max_ms / 200.0, SegmentValue::Exact(top));
+            chart.draw_series([Text::new(name.clone(), label, ("sans-serif", 11))])?;
         }
-    }
-    let mut below = n;
-    for g in groups.iter().take(groups.len().saturating_sub(1)) {
-        below -= g.lanes.len() as u32;
-        let line = [
-            (0.0, SegmentValue::Exact(below)),
-            (max_ms, SegmentValue::Exact(below)),
-        ];
-        chart.draw_series([PathElement::new(line, BLACK.stroke_width(1))])?;
+        if k + 1 < groups.len() {
+            let line = [
+                (0.0, SegmentValue::Exact(bottom)),
+                (max_ms, SegmentValue::Exact(bottom)),
+            ];
+            chart.draw_series([PathElement::new(line, BLACK.stroke_width(1))])?;
+        }
+        top = bottom;
     }
     draw_legend(&legend, workers, &color)
 }
