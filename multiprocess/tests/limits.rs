@@ -6,7 +6,9 @@
 //! those two, saying so. Run with `cargo test -p multiprocess --test limits`.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,9 +19,36 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// A copy of the binary that another user can run: the build folder may be private (a clone
+/// under /root), and the workers re-execute the same file. Removed with the returned guard.
+struct SharedBin(PathBuf);
+
+impl SharedBin {
+    fn new(uid: u32) -> SharedBin {
+        let dir =
+            std::env::temp_dir().join(format!("multiprocess-limits-{}-{uid}", std::process::id()));
+        fs::create_dir_all(&dir).expect("a temporary folder");
+        let bin = dir.join("multiprocess");
+        fs::copy(BIN, &bin).expect("the binary is copied");
+        for path in [&dir, &bin] {
+            fs::set_permissions(path, fs::Permissions::from_mode(0o755)).expect("chmod 755");
+        }
+        SharedBin(bin)
+    }
+}
+
+impl Drop for SharedBin {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// Runs the binary as `uid` with `RLIMIT_NPROC` set to `nproc`.
 fn run_as(uid: u32, nproc: u64, args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
+    let bin = SharedBin::new(uid);
+    let mut cmd = Command::new(&bin.0);
     cmd.args(args).uid(uid).gid(uid);
     // SAFETY: runs in the forked child before exec; setrlimit is async-signal-safe.
     unsafe {
