@@ -9,9 +9,12 @@
 //!
 //! The server closes first, so the TIME_WAIT state stays on the server's side and ten thousand
 //! client connections do not use up the client's ephemeral ports between runs.
-//! Each model does the I/O with its own sockets (`std::net`, `tokio::net`, `smol::net`…); only
-//! the bytes on the wire and the check of the answer are shared.
+//! Each model does the I/O with its own sockets (`tokio::net`, `async_std::net`, `smol::net`);
+//! only the bytes on the wire and the check of the answer are shared — and the one blocking
+//! `std::net` request that the three blocking models all make, [`blocking_request`].
 
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 /// The longest request line the server reads.
@@ -49,6 +52,23 @@ pub fn check_reply(id: u64, reply: &str) -> Result<(), String> {
         "" => Err("connection closed before an answer".to_string()),
         got => Err(format!("garbled answer {got:?}, expected {want:?}")),
     }
+}
+
+/// One blocking request with `std::net`, as the blocking models (sync-basic, threads, multiprocess)
+/// make it: connect, ask, read the one-line answer. A server that never answers must not hang the
+/// caller, so the read gives up `patience` after the delay it asked for.
+pub fn blocking_request(
+    addr: SocketAddr,
+    id: u64,
+    delay: Duration,
+    patience: Duration,
+) -> io::Result<()> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(delay + patience))?;
+    stream.write_all(request_line(id, delay).as_bytes())?;
+    let mut reply = String::new();
+    BufReader::new(stream).read_line(&mut reply)?;
+    check_reply(id, &reply).map_err(io::Error::other)
 }
 
 #[cfg(test)]

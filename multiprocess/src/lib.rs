@@ -22,8 +22,7 @@
 //! Run the tour with `cargo run -p multiprocess`, one scenario with
 //! `cargo run -p multiprocess -- gather --delay-ms 300`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -216,26 +215,20 @@ pub fn timeout(ctx: &Ctx) -> Result<TimeoutOutcome, Error> {
     })
 }
 
+/// How long past D a request waits for its answer. A worker gives up a second after D, before the
+/// parent's deadline (2·D + 2 s) would kill the whole worker, and goes on to its next job.
+const PATIENCE: Duration = Duration::from_secs(1);
+
 /// One request, in a worker process: a timer of D, or one TCP request to the latency server.
 pub fn request(id: u64, delay: Duration, server: Option<SocketAddr>) -> Result<Duration, String> {
     let start = Instant::now();
     match server {
         None => thread::sleep(delay),
-        Some(addr) => net_request(addr, id, delay).map_err(|e| e.to_string())?,
+        Some(addr) => {
+            net::blocking_request(addr, id, delay, PATIENCE).map_err(|e| e.to_string())?
+        }
     }
     Ok(start.elapsed())
-}
-
-/// One blocking TCP request to the latency server: connect, ask, read the one-line answer.
-fn net_request(addr: SocketAddr, id: u64, delay: Duration) -> std::io::Result<()> {
-    let mut stream = TcpStream::connect(addr)?;
-    // A server that never answers must not hang the worker: it gives up a second after D, before
-    // the parent's deadline (2·D + 2 s) would kill the whole worker, and goes on to its next job.
-    stream.set_read_timeout(Some(delay + Duration::from_secs(1)))?;
-    stream.write_all(net::request_line(id, delay).as_bytes())?;
-    let mut reply = String::new();
-    BufReader::new(stream).read_line(&mut reply)?;
-    net::check_reply(id, &reply).map_err(std::io::Error::other)
 }
 
 /// N requests on a pool of P worker processes: P at a time, each worker one request at a time.

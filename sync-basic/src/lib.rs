@@ -9,8 +9,6 @@
 //! Run the tour with `cargo run -p sync-basic`, one scenario with
 //! `cargo run -p sync-basic -- gather --delay-ms 300`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -173,25 +171,19 @@ pub fn timeout(ctx: &Ctx) -> TimeoutOutcome {
     }
 }
 
+/// How long past D a request waits for its answer: a server that never answers must not hang us.
+const PATIENCE: Duration = Duration::from_secs(10);
+
 /// One request: wait D on a timer, or with `--net` a real TCP request the server answers after D.
 pub fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
     let start = Instant::now();
     match ctx.params().server {
         None => thread::sleep(ctx.delay()),
-        Some(addr) => net_request(addr, id, ctx.delay()).map_err(|e| e.to_string())?,
+        Some(addr) => {
+            net::blocking_request(addr, id, ctx.delay(), PATIENCE).map_err(|e| e.to_string())?
+        }
     }
     Ok(start.elapsed())
-}
-
-/// One blocking TCP request to the latency server: connect, ask, read the one-line answer.
-fn net_request(addr: SocketAddr, id: u64, delay: Duration) -> std::io::Result<()> {
-    let mut stream = TcpStream::connect(addr)?;
-    // A server that never answers must not hang the program: give up well after D.
-    stream.set_read_timeout(Some(delay + Duration::from_secs(10)))?;
-    stream.write_all(net::request_line(id, delay).as_bytes())?;
-    let mut reply = String::new();
-    BufReader::new(stream).read_line(&mut reply)?;
-    net::check_reply(id, &reply).map_err(std::io::Error::other)
 }
 
 /// N requests, one after another: the time is N·D however idle the machine is.
