@@ -4,7 +4,9 @@
 //! its own runtime. If the server keeps up, the whole run takes about D plus connection set-up,
 //! and p99 stays near D; a fixture that queued or dropped connects would show up here first.
 //!
-//! `cargo run --release -p latency --example bare_client -- 10000 100`
+//! `cargo run --release -p latency --example bare_client -- 10000 100 [ADDR]` (with ADDR, against
+//! a server already running, e.g. `latency-server` in another process, whose CPU time can then be
+//! read apart from the client's).
 
 use std::time::{Duration, Instant};
 
@@ -53,8 +55,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .into());
     }
-    let server = Server::start(delay)?;
-    let addr = server.addr();
+    // Our own server, unless one was named: then the server's CPU time is its own process's.
+    let (_server, addr) = match args.next() {
+        Some(addr) => (None, addr.parse()?),
+        None => {
+            let server = Server::start(delay)?;
+            let addr = server.addr();
+            (Some(server), addr)
+        }
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
