@@ -1,7 +1,7 @@
 //! The multiprocess command line: `cargo run -p multiprocess` runs the tour,
 //! `cargo run -p multiprocess -- gather --delay-ms 300` one scenario, `-- --help` the rest.
 //!
-//! The same executable is also every worker process: started again with `MULTIPROCESS_WORKER=1`,
+//! The same executable is also every worker process: started again with `MULTIPROCESS_WORKER=<parent pid>`,
 //! it runs the jobs its parent sends instead of the command line.
 
 use std::process::ExitCode;

@@ -27,7 +27,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::thread;
@@ -182,14 +182,15 @@ impl<'c> Procs<'c> {
     /// Starts one worker process; on failure kills and reaps the ones started, and names the limit.
     fn spawn(&mut self) -> Result<usize, Error> {
         let mut cmd = Command::new(&self.exe);
-        cmd.env(WORKER_ENV, "1")
+        // The worker's variable carries our pid: the worker asks to die with us (see
+        // `worker::die_with_parent`), and checks that we are still its parent.
+        cmd.env(WORKER_ENV, std::process::id().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(faults) = worker::injected_faults() {
             cmd.env(FAULT_ENV, faults);
         }
-        die_with_parent(&mut cmd);
         let mut child = match cmd.spawn() {
             Ok(child) => child,
             Err(e) => {
@@ -430,25 +431,6 @@ impl Drop for Procs<'_> {
     /// An error (`?`) or a panic in the parent leaves no child running and no zombie.
     fn drop(&mut self) {
         self.kill_all();
-    }
-}
-
-/// Asks the kernel to SIGKILL the child when its parent dies, however the parent dies.
-fn die_with_parent(cmd: &mut Command) {
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: the closure runs in the forked child before exec and makes only async-signal-safe
-    // system calls (prctl, getppid, _exit); it allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // If the parent died between fork and prctl, no signal will ever come: go now.
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
     }
 }
 

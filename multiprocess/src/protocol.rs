@@ -1,6 +1,6 @@
 //! The line protocol between the parent and its worker processes.
 //!
-//! A worker is this crate's own executable started again with `MULTIPROCESS_WORKER=1` (see
+//! A worker is this crate's own executable started again with `MULTIPROCESS_WORKER=<parent pid>` (see
 //! [`crate::worker`]). It reads jobs from its stdin and writes what happens on its stdout, one
 //! line each, in plain UTF-8 text, so that `MULTIPROCESS_WORKER=1 cargo run -p multiprocess`
 //! can be driven by hand:

@@ -2,7 +2,7 @@
 //!
 //! Like Python's multiprocessing `spawn` start method, a worker is a fresh copy of the program,
 //! not a fork of the parent's memory: the parent runs its own executable again with
-//! `MULTIPROCESS_WORKER=1`, and the first thing `main` does is [`run_if_worker`], which turns the
+//! `MULTIPROCESS_WORKER=<its pid>`, and the first thing `main` does is [`run_if_worker`], which turns the
 //! process into a worker that runs the jobs of [`crate::protocol`] from its stdin and never returns.
 //! A fresh process shares nothing with its parent but the pipes, which is what makes a crash in
 //! it harmless, and what makes starting it cost a whole `exec`.
@@ -76,9 +76,10 @@ pub(crate) fn injected_faults() -> Option<String> {
 
 /// In a worker: runs the jobs from stdin until it closes, then exits. Elsewhere: returns at once.
 pub fn run_if_worker() {
-    if std::env::var_os(WORKER_ENV).is_none() {
+    let Some(parent) = std::env::var_os(WORKER_ENV) else {
         return;
-    }
+    };
+    die_with_parent(parent.to_str().and_then(|p| p.parse().ok()));
     // A panic in a job ends this process, and its message is all the parent should read:
     // one line on stderr, which becomes the failure text of the task.
     std::panic::set_hook(Box::new(|info| {
@@ -97,6 +98,24 @@ pub fn run_if_worker() {
         }
     }
     std::process::exit(0);
+}
+
+/// Asks the kernel to SIGKILL this worker when its parent dies, however the parent dies (a
+/// signal, Ctrl-C, SIGTERM): no orphan is left running.
+///
+/// The worker asks for it itself, first thing, rather than the parent in a `pre_exec` hook: a
+/// hook forces `fork` of the whole parent, while without one `Command::spawn` can use the much
+/// cheaper `posix_spawn`. If the parent died before the request, no signal will ever come, so the
+/// worker checks that its parent is still the one that started it (`parent`, from
+/// `MULTIPROCESS_WORKER`; `1`, by hand, skips the check) and exits otherwise.
+fn die_with_parent(parent: Option<libc::pid_t>) {
+    // SAFETY: prctl and getppid have no memory effects on this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+        if parent.is_some_and(|p| p > 1 && libc::getppid() != p) {
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Runs one job with the task functions of the crate root, and reports how it ended.

@@ -1,0 +1,195 @@
+//! compare: one scenario, every model and runtime, one picture.
+//!
+//! Runs the same scenario with the same parameters in all five models (and the three runtimes of
+//! the async crates), prints what each did as a table, and stacks their timelines on one time
+//! axis in one SVG. With the seed's `hello` or `gather` this is the article's lesson in one image:
+//! the sequential models draw a staircase, the concurrent ones a column.
+//!
+//! `cargo run -p benches --bin compare -- gather --delay-ms 300`
+//! (`--timeline FILE.svg` to choose where the picture goes; every scenario flag works as in the models.)
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use async_concurrent::AsyncConcurrent;
+use async_sequential::AsyncSequential;
+use multiprocess::Multiprocess;
+use sync_basic::SyncBasic;
+use taskset::cli::{self, Flags};
+use taskset::runner::{self, Report};
+use taskset::timeline;
+use taskset::{Event, EventKind, Flag, Model, ModelSpec, Output, Params, Runtime};
+use threads::Threads;
+
+/// compare takes the scenario flags; it runs every runtime and its own pools, so not these two.
+const SPEC: ModelSpec = ModelSpec {
+    name: "compare",
+    about: "Run one scenario in every model and runtime; print a table and stack their timelines",
+    accepts: &[],
+    refusals: &[
+        (Flag::Runtime, "compare runs every runtime"),
+        (
+            Flag::Workers,
+            "compare runs each model with its default pool (the number of cores)",
+        ),
+    ],
+};
+
+/// Every model, each async crate once per runtime: the rows of the comparison, in reading order.
+fn models() -> Vec<Box<dyn Model>> {
+    let mut all: Vec<Box<dyn Model>> = vec![Box::new(SyncBasic)];
+    all.extend(Runtime::ALL.map(|r| Box::new(AsyncSequential::new(r)) as Box<dyn Model>));
+    all.extend(Runtime::ALL.map(|r| Box::new(AsyncConcurrent::new(r)) as Box<dyn Model>));
+    all.push(Box::new(Threads));
+    all.push(Box::new(Multiprocess));
+    all
+}
+
+/// What order the tasks of one phase ran in, read from the events: how many started before the
+/// first one ended.
+fn observed(events: &[Event]) -> String {
+    let mut phases: Vec<(String, usize, Option<usize>)> = vec![(String::new(), 0, None)];
+    for e in events {
+        let (_, starts, first_end) = phases.last_mut().expect("one phase");
+        match &e.kind {
+            EventKind::Phase(title) => {
+                let short = title.split(':').next().unwrap_or(title).trim().to_string();
+                phases.push((short, 0, None));
+            }
+            EventKind::Started | EventKind::Fetching => *starts += 1,
+            EventKind::Finished
+            | EventKind::Fetched
+            | EventKind::Failed(_)
+            | EventKind::Panicked(_)
+            | EventKind::TimedOut
+                if first_end.is_none() =>
+            {
+                *first_end = Some(*starts)
+            }
+            _ => {}
+        }
+    }
+    let described: Vec<String> = phases
+        .into_iter()
+        .filter(|(_, starts, _)| *starts > 0)
+        .map(|(name, starts, first_end)| {
+            let order = match first_end.unwrap_or(starts) {
+                1 if starts > 1 => "one after another".to_string(),
+                k if k >= starts => "all at once".to_string(),
+                k => format!("{k} at a time"),
+            };
+            if name.is_empty() {
+                order
+            } else {
+                format!("{name}: {order}")
+            }
+        })
+        .collect();
+    if described.is_empty() {
+        "(no task events)".to_string()
+    } else {
+        described.join(", ")
+    }
+}
+
+/// Where the picture goes unless `--timeline` says: `target/timelines/compare-<scenario>.svg`.
+fn default_path(p: &Params) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target
+        .join("timelines")
+        .join(format!("compare-{}.svg", p.scenario))
+}
+
+fn main() -> ExitCode {
+    // The multiprocess model re-executes this binary as its workers.
+    multiprocess::worker::run_if_worker();
+    runner::install_panic_hook();
+    let flags: Flags = match cli::parse(&SPEC, std::env::args_os()) {
+        Ok(flags) => flags,
+        Err(refusal) if refusal.code == 0 => {
+            println!("{}", refusal.message);
+            return ExitCode::SUCCESS;
+        }
+        Err(refusal) => {
+            eprintln!("{}", refusal.message);
+            return ExitCode::from(refusal.code);
+        }
+    };
+    match run(&flags) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(flags: &Flags) -> Result<(), String> {
+    let scenario = flags
+        .scenario
+        .ok_or("compare needs a scenario, e.g. `compare -- gather`")?;
+    let mut p = Params::from_flags(scenario, flags)?;
+    // io --net: one in-process server for every model (it runs on its own threads).
+    let server = match p.net {
+        true => Some(latency::Server::start(p.delay).map_err(|e| format!("latency server: {e}"))?),
+        false => None,
+    };
+    if let Some(server) = &server {
+        runner::check_net_limits(p.tasks).map_err(|e| e.to_string())?;
+        p.server = Some(server.addr());
+    }
+    println!("== {scenario} · {} · every model ==", runner::describe(&p));
+    println!(
+        "{:<28} {:>8}   {:<22} what the events show",
+        "model", "elapsed", "expected"
+    );
+    let mut groups = Vec::new();
+    for model in models() {
+        let report: Report = match runner::run(model.as_ref(), &p, Output::Record) {
+            Ok(report) => report,
+            Err(e) => {
+                println!("{:<28} {:>8}   {e}", model.label(), "error");
+                continue;
+            }
+        };
+        let expect = model.expect(&p);
+        // cpu's ideal depends on the job time, which only the runner's baseline measures.
+        let shown = match scenario {
+            taskset::Scenario::Cpu => format!("≈ {}", expect.formula),
+            _ => format!("≈ {} = {:.2}s", expect.formula, expect.ideal.as_secs_f64()),
+        };
+        println!(
+            "{:<28} {:>7.2}s   {:<22} {}",
+            model.label(),
+            report.elapsed.as_secs_f64(),
+            shown,
+            observed(&report.events)
+        );
+        groups.push(timeline::group(
+            &model.label(),
+            &report.events,
+            report.elapsed,
+        ));
+    }
+    // A path the user gave is used as it is; the default one's folder is made if need be.
+    let path = match p.timeline.clone() {
+        Some(path) => path,
+        None => {
+            let path = default_path(&p);
+            let dir = path.parent().expect("a folder under target");
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            path
+        }
+    };
+    let title = format!(
+        "{scenario} in every model · {} · {}",
+        runner::describe(&p),
+        timeline::today()
+    );
+    timeline::render(&groups, &title, &path)?;
+    println!("timelines of every model written to {}", path.display());
+    Ok(())
+}

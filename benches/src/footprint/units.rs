@@ -1,0 +1,352 @@
+//! The units that `footprint` holds idle: each waits on a timer for the whole hold, so that all N
+//! are alive at once while their memory is read.
+//!
+//! Each kind of unit is held two ways. The model: the model crate's own scenario, run through its
+//! library with `taskset::runner::run` (async-concurrent's and threads' `io`, one task or one thread
+//! per request; multiprocess's `fetch`, one process per task, since its `io` runs a pool). And its
+//! bare primitive, written as plainly as the primitive allows: N `tokio::spawn(sleep(D))`, N
+//! `thread::spawn(sleep(D))`, N `Command::spawn` of a child that sleeps D. The ratio of the two is
+//! what the model's own code costs per unit.
+//! Used by `cargo run -p benches --release --bin footprint`.
+
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use taskset::runner::{self, Outcome};
+use taskset::{Model, Output, Params, Runtime, Scenario};
+
+/// Set in a bare child's environment (to the hold in ms): it sleeps that long and exits.
+pub const BARE_CHILD_ENV: &str = "FOOTPRINT_BARE_CHILD_MS";
+
+/// A kind of unit: a task of one runtime, an OS thread, or a process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ValueEnum)]
+pub enum Unit {
+    /// tokio tasks (async-concurrent on tokio)
+    Tokio,
+    /// async-std tasks (async-concurrent on async-std)
+    AsyncStd,
+    /// smol tasks (async-concurrent on smol)
+    Smol,
+    /// OS threads (the threads crate)
+    Threads,
+    /// child processes (the multiprocess crate)
+    Processes,
+}
+
+/// Which way the units are held: by the model crate, or by the bare primitive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    /// The model crate's own scenario.
+    Model,
+    /// The bare primitive.
+    Bare,
+}
+
+impl Unit {
+    /// Every kind, in table order.
+    pub const ALL: [Unit; 5] = [
+        Unit::Tokio,
+        Unit::AsyncStd,
+        Unit::Smol,
+        Unit::Threads,
+        Unit::Processes,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Tokio => "tokio",
+            Unit::AsyncStd => "async-std",
+            Unit::Smol => "smol",
+            Unit::Threads => "threads",
+            Unit::Processes => "processes",
+        }
+    }
+
+    /// What one unit is, for the table.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Unit::Tokio => "tokio task",
+            Unit::AsyncStd => "async-std task",
+            Unit::Smol => "smol task",
+            Unit::Threads => "OS thread",
+            Unit::Processes => "process",
+        }
+    }
+
+    /// Who holds the units, for the table.
+    pub fn holder(self, who: Who) -> &'static str {
+        match (self, who) {
+            (Unit::Tokio, Who::Model) => "async-concurrent io",
+            (Unit::AsyncStd, Who::Model) => "async-concurrent io",
+            (Unit::Smol, Who::Model) => "async-concurrent io",
+            (Unit::Threads, Who::Model) => "threads io",
+            (Unit::Processes, Who::Model) => "multiprocess fetch",
+            (Unit::Tokio, Who::Bare) => "bare tokio::spawn(sleep)",
+            (Unit::AsyncStd, Who::Bare) => "bare task::spawn(sleep)",
+            (Unit::Smol, Who::Bare) => "bare Executor::spawn(Timer)",
+            (Unit::Threads, Who::Bare) => "bare thread spawn(sleep), 64 KiB stack",
+            (Unit::Processes, Who::Bare) => "bare Command::spawn(sleep)",
+        }
+    }
+
+    /// The sizes tried when none are given: tasks to a million, threads and processes as far
+    /// as the machine's limits allow (larger sizes are refused with the limit named).
+    pub fn default_sizes(self) -> &'static [u64] {
+        match self {
+            Unit::Threads => &[1_000, 10_000, 100_000],
+            Unit::Processes => &[100, 1_000],
+            _ => &[10_000, 100_000, 1_000_000],
+        }
+    }
+
+    /// How long every unit waits. Processes are waited out, so their hold is just long enough
+    /// for the last to start well before the first ends (a process takes milliseconds to start).
+    /// Tasks and threads are measured and dropped at once, so theirs is only a ceiling.
+    pub fn default_hold(self, n: u64) -> Duration {
+        match self {
+            Unit::Processes => Duration::from_secs(3) + Duration::from_millis(10) * n as u32,
+            _ => Duration::from_secs(30) + Duration::from_micros(60) * n as u32,
+        }
+    }
+
+    /// Whether the units are child processes, whose memory is read from each child.
+    pub fn are_processes(self) -> bool {
+        self == Unit::Processes
+    }
+
+    /// Whether each unit is a thread of this process.
+    pub fn are_threads(self) -> bool {
+        self == Unit::Threads
+    }
+
+    fn runtime(self) -> Option<Runtime> {
+        match self {
+            Unit::Tokio => Some(Runtime::Tokio),
+            Unit::AsyncStd => Some(Runtime::AsyncStd),
+            Unit::Smol => Some(Runtime::Smol),
+            Unit::Threads | Unit::Processes => None,
+        }
+    }
+}
+
+/// Why the units could not all be held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The machine does not allow N of them: one line that names the limit.
+    Limit(String),
+    /// Something else went wrong: a unit failed, or did not come back.
+    Failed(String),
+}
+
+/// Holds `n` units of `unit` idle on timers of `hold`, started by `who`; returns once they have
+/// all ended.
+pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Stop> {
+    match (who, unit.runtime()) {
+        (Who::Model, Some(runtime)) => {
+            let model = async_concurrent::AsyncConcurrent::new(runtime);
+            run_model(&model, Scenario::Io, n, hold)
+        }
+        (Who::Model, None) if unit.are_threads() => {
+            run_model(&threads::Threads, Scenario::Io, n, hold)
+        }
+        (Who::Model, None) => run_model(&multiprocess::Multiprocess, Scenario::Fetch, n, hold),
+        (Who::Bare, Some(Runtime::Tokio)) => bare_tokio(n, hold),
+        (Who::Bare, Some(Runtime::AsyncStd)) => {
+            bare_async_std(n, hold);
+            Ok(())
+        }
+        (Who::Bare, Some(Runtime::Smol)) => bare_smol(n, hold),
+        (Who::Bare, None) if unit.are_threads() => bare_threads(n, hold),
+        (Who::Bare, None) => bare_processes(n, hold),
+    }
+}
+
+/// Runs `scenario` of `model` with N units of D = `hold` each, silently, and checks that every
+/// unit came back.
+fn run_model(model: &dyn Model, scenario: Scenario, n: u64, hold: Duration) -> Result<(), Stop> {
+    let params = Params::of(scenario)
+        .tasks(n)
+        .delay_ms(hold.as_millis() as u64);
+    // A scenario that cannot start returns the machine's limit, in one line.
+    let report = runner::run(model, &params, Output::Silent).map_err(|e| Stop::Limit(e.0))?;
+    let returned = match &report.outcome {
+        Outcome::Io(io) => match io.failures.first() {
+            Some((id, why)) => return Err(Stop::Failed(format!("request {id} failed: {why}"))),
+            None => io.latencies.len(),
+        },
+        Outcome::Fetch(data) => data.len(),
+        other => return Err(Stop::Failed(format!("unexpected outcome: {other:?}"))),
+    };
+    if returned as u64 != n {
+        return Err(Stop::Failed(format!(
+            "{} returned {returned} of {n} units",
+            model.label()
+        )));
+    }
+    Ok(())
+}
+
+/// The executor threads of the models' `io` when `--workers` is not given: one per core.
+fn executor_threads() -> usize {
+    taskset::sys::cores()
+}
+
+/// N `tokio::spawn(sleep(D))` on a multi-thread runtime with as many workers as the model's.
+fn bare_tokio(n: u64, hold: Duration) -> Result<(), Stop> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(executor_threads())
+        .enable_all()
+        .build()
+        .map_err(|e| Stop::Limit(e.to_string()))?;
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| tokio::spawn(tokio::time::sleep(hold)))
+            .collect();
+        for task in tasks {
+            task.await.map_err(|e| Stop::Failed(e.to_string()))?;
+        }
+        Ok(())
+    })
+}
+
+/// N `async_std::task::spawn(sleep(D))` on async-std's global pool.
+fn bare_async_std(n: u64, hold: Duration) {
+    async_std::task::block_on(async {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| async_std::task::spawn(async_std::task::sleep(hold)))
+            .collect();
+        for task in tasks {
+            task.await;
+        }
+    });
+}
+
+/// N `Executor::spawn(Timer::after(D))`, the executor run on as many threads as the model's.
+fn bare_smol(n: u64, hold: Duration) -> Result<(), Stop> {
+    let ex = smol::Executor::new();
+    let (stop, stopped) = smol::channel::unbounded::<()>();
+    thread::scope(|s| {
+        // The other executor threads run until `stop` is dropped, as in smol's own examples.
+        for _ in 1..executor_threads() {
+            let stopped = stopped.clone();
+            let ex = &ex;
+            thread::Builder::new()
+                .spawn_scoped(s, move || smol::block_on(ex.run(stopped.recv())))
+                .map_err(|e| Stop::Limit(e.to_string()))?;
+        }
+        smol::block_on(ex.run(async {
+            let tasks: Vec<_> = (0..n).map(|_| ex.spawn(smol::Timer::after(hold))).collect();
+            for task in tasks {
+                task.await;
+            }
+        }));
+        drop(stop);
+        Ok(())
+    })
+}
+
+/// N threads that each sleep D, with the 64 KiB stack the threads model gives its requests.
+fn bare_threads(n: u64, hold: Duration) -> Result<(), Stop> {
+    let stack = threads::REQUEST_STACK;
+    threads::limits::check_room(&format!("footprint --sizes {n}"), n, stack)
+        .map_err(|e| Stop::Limit(e.0))?;
+    let mut handles = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let spawned = thread::Builder::new()
+            .stack_size(stack)
+            .spawn(move || thread::sleep(hold));
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(e) => {
+                let started = handles.len();
+                handles.into_iter().for_each(|h| drop(h.join()));
+                return Err(Stop::Limit(format!(
+                    "the OS refused thread {} of {n}: {e}",
+                    started + 1
+                )));
+            }
+        }
+    }
+    handles.into_iter().for_each(|h| drop(h.join()));
+    Ok(())
+}
+
+/// Children that are killed and reaped if the bare run ends early (an error or a panic).
+struct Kids(Vec<Child>);
+
+impl Drop for Kids {
+    fn drop(&mut self) {
+        for kid in &mut self.0 {
+            let _ = kid.kill();
+            let _ = kid.wait();
+        }
+    }
+}
+
+/// N children of this same executable that each sleep D: `Command::spawn`, nothing more.
+fn bare_processes(n: u64, hold: Duration) -> Result<(), Stop> {
+    multiprocess::procs::check_room(n).map_err(|e| Stop::Limit(e.0))?;
+    let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
+    let mut kids = Kids(Vec::with_capacity(n as usize));
+    for i in 0..n {
+        let child = Command::new(&exe)
+            .env(BARE_CHILD_ENV, hold.as_millis().to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| Stop::Limit(format!("could not start child {} of {n}: {e}", i + 1)))?;
+        kids.0.push(child);
+    }
+    // Each is reaped once its sleep ends; if one cannot be, Drop kills and reaps the rest.
+    while let Some(mut kid) = kids.0.pop() {
+        let status = kid.wait().map_err(|e| Stop::Failed(e.to_string()))?;
+        if !status.success() {
+            return Err(Stop::Failed(format!("a bare child ended with {status}")));
+        }
+    }
+    Ok(())
+}
+
+/// In a bare child: sleeps the hold and returns true; elsewhere returns false at once.
+pub fn bare_child() -> bool {
+    let Some(ms) = std::env::var(BARE_CHILD_ENV).ok() else {
+        return false;
+    };
+    thread::sleep(Duration::from_millis(ms.parse().unwrap_or(0)));
+    true
+}
+
+/// The sizes of the futures behind each async model's task and the bare one, measured with
+/// `size_of_val`: the model's `request` (which its task stores, wrapped), the same module's
+/// timer-only `task`, and the bare primitive's future, by name.
+pub fn future_sizes(unit: Unit) -> Option<(usize, usize, &'static str, usize)> {
+    use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
+    use std::mem::{size_of, size_of_val};
+    let ctx = taskset::Ctx::new(Params::of(Scenario::Io), Output::Silent);
+    // Creating an async fn's future runs none of its code: these are never polled.
+    Some(match unit {
+        Unit::Tokio => (
+            size_of_val(&tokio_rt::request(&ctx, 1)),
+            size_of_val(&tokio_rt::task(&ctx, "A")),
+            "tokio::time::Sleep",
+            size_of::<tokio::time::Sleep>(),
+        ),
+        Unit::AsyncStd => (
+            size_of_val(&async_std_rt::request(&ctx, 1)),
+            size_of_val(&async_std_rt::task(&ctx, "A")),
+            "async_std::task::sleep(D)",
+            size_of_val(&async_std::task::sleep(Duration::ZERO)),
+        ),
+        Unit::Smol => (
+            size_of_val(&smol_rt::request(&ctx, 1)),
+            size_of_val(&smol_rt::task(&ctx, "A")),
+            "smol::Timer",
+            size_of::<smol::Timer>(),
+        ),
+        Unit::Threads | Unit::Processes => return None,
+    })
+}
