@@ -13,6 +13,7 @@ use std::process::{Child, Command};
 use std::thread;
 use std::time::Duration;
 
+use taskset::expected::data;
 use taskset::{kernel, net};
 
 /// Set in a bare child's environment: it sleeps that many milliseconds and exits (see
@@ -21,52 +22,62 @@ pub const CHILD_ENV: &str = "BENCHES_BARE_CHILD";
 
 // ---- spawn and join N units that wait D = 0 ----
 //
-// The models' unit in the spawn workload is `fetch_data` at D = 0, which still awaits its
-// runtime's timer (or sleeps its thread, or runs its process) for zero: so does the bare unit.
-// On tokio that matters: a zero `sleep` is not a bare yield, as `asyncio.sleep(0)` is, but waits
-// for the timer wheel's next tick (1 ms), and both sides pay it.
+// The models' unit in the spawn workload is `fetch_data(id)` at D = 0: it awaits its runtime's
+// timer for zero and returns `Data id`, and the results are gathered in input order. The bare
+// unit does the same work with nothing around it: no context, no events, no helpers. On tokio the
+// zero wait matters: a zero `sleep` is not a bare yield, as `asyncio.sleep(0)` is, but waits for
+// the timer wheel's next tick (1 ms), and both sides pay it.
 
-/// N tokio tasks, each a zero-length `sleep`, spawned then joined, on the caller's runtime.
+/// N tokio tasks, each a zero `sleep` then its `Data id`, spawned, then gathered in order.
 pub async fn tokio_spawn(n: u64) -> u64 {
-    let handles: Vec<_> = (0..n)
-        .map(|_| tokio::spawn(tokio::time::sleep(Duration::ZERO)))
-        .collect();
-    let mut joined = 0;
-    for h in handles {
-        h.await.expect("a sleeping task cannot fail");
-        joined += 1;
-    }
-    joined
-}
-
-/// N async-std tasks, each a zero-length `sleep`, on the caller's thread (`spawn_local`), joined.
-pub async fn async_std_spawn_local(n: u64) -> u64 {
-    let handles: Vec<_> = (0..n)
-        .map(|_| async_std::task::spawn_local(async_std::task::sleep(Duration::ZERO)))
-        .collect();
-    let mut joined = 0;
-    for h in handles {
-        h.await;
-        joined += 1;
-    }
-    joined
-}
-
-/// N tasks on a smol executor, each a zero-length `Timer`, then joined.
-pub async fn smol_spawn(ex: &smol::Executor<'static>, n: u64) -> u64 {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
-            ex.spawn(async {
-                smol::Timer::after(Duration::ZERO).await;
+    let handles: Vec<_> = (1..=n)
+        .map(|id| {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::ZERO).await;
+                data(id)
             })
         })
         .collect();
-    let mut joined = 0;
-    for t in tasks {
-        t.await;
-        joined += 1;
+    let mut results = Vec::with_capacity(handles.len());
+    for h in handles {
+        results.push(h.await.expect("a sleeping task cannot fail"));
     }
-    joined
+    results.len() as u64
+}
+
+/// N async-std tasks on the caller's thread (`spawn_local`), each a zero `sleep` then its
+/// `Data id`, gathered in order.
+pub async fn async_std_spawn_local(n: u64) -> u64 {
+    let handles: Vec<_> = (1..=n)
+        .map(|id| {
+            async_std::task::spawn_local(async move {
+                async_std::task::sleep(Duration::ZERO).await;
+                data(id)
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(handles.len());
+    for h in handles {
+        results.push(h.await);
+    }
+    results.len() as u64
+}
+
+/// N tasks on a smol executor, each a zero `Timer` then its `Data id`, gathered in order.
+pub async fn smol_spawn(ex: &smol::Executor<'static>, n: u64) -> u64 {
+    let tasks: Vec<_> = (1..=n)
+        .map(|id| {
+            ex.spawn(async move {
+                smol::Timer::after(Duration::ZERO).await;
+                data(id)
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        results.push(t.await);
+    }
+    results.len() as u64
 }
 
 /// N threads that do nothing, spawned then joined.

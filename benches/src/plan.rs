@@ -58,9 +58,7 @@ impl Workload {
     pub fn about(self) -> String {
         let ms = |d: Duration| d.as_millis();
         match self {
-            Workload::Spawn => {
-                "start and join N units that wait D = 0 (each model's `fetch` with D = 0; the bare unit waits 0 on the same timer)".into()
-            }
+            Workload::Spawn => "start and join N units that wait D = 0 (`fetch` at D = 0)".into(),
             Workload::IoTimer => {
                 format!("N simulated requests of D = {} ms (timers)", ms(IO_DELAY))
             }
