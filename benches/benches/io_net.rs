@@ -13,11 +13,10 @@
 //! `cargo bench -p benches --bench io_net` (add `-- --quick` for a short run).
 
 use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
-use benches::harness::{self, Group, all_joined, timed};
+use benches::harness::{self, Group, all_answered, all_joined, io_via_runner as via_runner, timed};
 use benches::plan::{IO_DELAY, Workload, id};
 use benches::{bare, rt};
-use taskset::runner::{self, Outcome};
-use taskset::{Ctx, IoOutcome, Model, Output, Params, Scenario};
+use taskset::{Ctx, Output, Params, Scenario};
 
 /// The io scenario with N requests of D, sent to the server at `addr`.
 fn params(n: u64, addr: std::net::SocketAddr) -> Params {
@@ -27,29 +26,6 @@ fn params(n: u64, addr: std::net::SocketAddr) -> Params {
     p.net = true;
     p.server = Some(addr);
     p
-}
-
-/// Checks that all N requests came back and none failed.
-fn all_answered(n: u64) -> impl FnMut(IoOutcome) {
-    move |io| {
-        assert!(
-            io.failures.is_empty(),
-            "failed requests: {:?}",
-            io.failures.first()
-        );
-        assert_eq!(io.latencies.len() as u64, n, "requests lost");
-    }
-}
-
-/// Runs the model's own `io` through the runner, as its command line does.
-fn via_runner(model: &impl Model, p: &Params) -> IoOutcome {
-    match runner::run(model, p, Output::Silent) {
-        Ok(report) => match report.outcome {
-            Outcome::Io(io) => io,
-            other => panic!("io returned {other:?}"),
-        },
-        Err(e) => panic!("{}: {e}", model.label()),
-    }
 }
 
 fn main() {

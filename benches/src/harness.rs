@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 
+use taskset::runner::{self, Outcome};
+use taskset::{IoOutcome, Model, Output, Params};
+
 use crate::bare;
 use crate::plan::{Line, Workload};
 
@@ -155,4 +158,27 @@ pub fn timed<T>(iters: u64, mut work: impl FnMut() -> T, mut check: impl FnMut(T
 /// Checks that a bare primitive joined all `n` units.
 pub fn all_joined(n: u64) -> impl FnMut(u64) {
     move |joined| assert_eq!(joined, n, "a bare primitive lost units")
+}
+
+/// Checks that all N requests came back and none failed (io_timer, io_net).
+pub fn all_answered(n: u64) -> impl FnMut(IoOutcome) {
+    move |io| {
+        assert!(
+            io.failures.is_empty(),
+            "failed requests: {:?}",
+            io.failures.first()
+        );
+        assert_eq!(io.latencies.len() as u64, n, "requests lost");
+    }
+}
+
+/// Runs a model's own `io` through the runner, as its command line does, printing nothing.
+pub fn io_via_runner(model: &impl Model, p: &Params) -> IoOutcome {
+    match runner::run(model, p, Output::Silent) {
+        Ok(report) => match report.outcome {
+            Outcome::Io(io) => io,
+            other => panic!("io returned {other:?}"),
+        },
+        Err(e) => panic!("{}: {e}", model.label()),
+    }
 }
