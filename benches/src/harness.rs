@@ -115,15 +115,23 @@ impl<'c> Group<'c> {
     fn budget(&mut self, t: Duration) {
         let long = t >= Duration::from_millis(5);
         let samples = if long { 10 } else { 20 };
-        let measuring = if quick() {
-            // Quick mode stops once two batches agree, or at this cap: 1 + 2 + 4 iterations.
-            (t * 4).max(Duration::from_millis(300))
+        let (measuring, warm) = if quick() {
+            // Quick mode stops once two batches agree, or at this cap: 1 + 2 + 4 iterations; a
+            // short warm-up keeps the whole quick run well inside its two minutes.
+            let cap = (t * 4).max(Duration::from_millis(200));
+            (
+                cap,
+                t.clamp(Duration::from_millis(20), Duration::from_millis(150)),
+            )
         } else {
-            (t * samples as u32)
+            let measuring = (t * samples as u32)
                 .mul_f64(1.2)
-                .max(Duration::from_millis(500))
+                .max(Duration::from_millis(500));
+            (
+                measuring,
+                (t * 2).clamp(Duration::from_millis(50), Duration::from_millis(300)),
+            )
         };
-        let warm = (t * 2).clamp(Duration::from_millis(50), Duration::from_millis(300));
         self.group
             .sample_size(samples)
             .measurement_time(measuring)
