@@ -231,15 +231,18 @@ pub async fn timeout(ex: &Executor<'static>, ctx: &Ctx) -> Result<TimeoutOutcome
 /// One request: wait D on a timer, or with `--net` a real TCP request the server answers after D.
 pub async fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
     let start = Instant::now();
-    match ctx.params().server {
+    ctx.job_started(id);
+    let answered = match ctx.params().server {
         None => {
             Timer::after(ctx.delay()).await;
+            Ok(())
         }
         // Boxed: a future is as large as its largest state, and the socket branch is large. Kept
         // inline it made every timer-only task ~5× its timer's size (footprint, 1M tasks).
-        Some(addr) => Box::pin(net_request(ctx, addr, id)).await?,
-    }
-    Ok(start.elapsed())
+        Some(addr) => Box::pin(net_request(ctx, addr, id)).await,
+    };
+    ctx.job_ended(id, answered.is_ok());
+    answered.map(|()| start.elapsed())
 }
 
 /// The `--net` branch of `request`: one connection, given up well after D if no answer comes.
@@ -279,7 +282,11 @@ pub async fn io(ex: &Executor<'static>, ctx: &Ctx) -> IoOutcome {
 pub async fn cpu(ex: &Executor<'static>, ctx: &Ctx) -> Result<Vec<u64>, Error> {
     let work = ctx.params().work;
     let jobs: Vec<_> = (1..=ctx.params().tasks)
-        .map(|id| spawn(ex, ctx, move |_| async move { kernel::job(id, work) }))
+        .map(|id| {
+            spawn(ex, ctx, move |ctx| async move {
+                kernel::traced_job(&ctx, id, work)
+            })
+        })
         .collect();
     gathered(join_all(jobs).await)
 }

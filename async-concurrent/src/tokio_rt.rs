@@ -214,13 +214,18 @@ pub async fn timeout(ctx: &Ctx) -> Result<TimeoutOutcome, Error> {
 /// One request: wait D on a timer, or with `--net` a real TCP request the server answers after D.
 pub async fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
     let start = Instant::now();
-    match ctx.params().server {
-        None => tokio::time::sleep(ctx.delay()).await,
+    ctx.job_started(id);
+    let answered = match ctx.params().server {
+        None => {
+            tokio::time::sleep(ctx.delay()).await;
+            Ok(())
+        }
         // Boxed: a future is as large as its largest state, and the socket branch is large. Kept
         // inline it made every timer-only task ~5× its timer's size (footprint, 1M tasks).
-        Some(addr) => Box::pin(net_request(ctx, addr, id)).await?,
-    }
-    Ok(start.elapsed())
+        Some(addr) => Box::pin(net_request(ctx, addr, id)).await,
+    };
+    ctx.job_ended(id, answered.is_ok());
+    answered.map(|()| start.elapsed())
 }
 
 /// The `--net` branch of `request`: one connection, given up well after D if no answer comes.
@@ -257,7 +262,12 @@ pub async fn io(ctx: &Ctx) -> IoOutcome {
 pub async fn cpu(ctx: &Ctx) -> Result<Vec<u64>, Error> {
     let work = ctx.params().work;
     let jobs: Vec<_> = (1..=ctx.params().tasks)
-        .map(|id| spawn(ctx, move |_| async move { kernel::job(id, work) }))
+        .map(|id| {
+            spawn(
+                ctx,
+                move |ctx| async move { kernel::traced_job(&ctx, id, work) },
+            )
+        })
         .collect();
     gathered(join_all(jobs).await)
 }

@@ -185,19 +185,27 @@ pub async fn timeout(ctx: &Ctx) -> TimeoutOutcome {
 /// One request: wait D on a timer, or with `--net` a real TCP request the server answers after D.
 pub async fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
     let start = Instant::now();
-    match ctx.params().server {
-        None => sleep(ctx, ctx.delay()).await,
-        Some(addr) => {
-            let exchange = roundtrip(ctx, addr, net::request_line(id, ctx.delay()));
-            // A server that never answers must not hang the program: give up well after D.
-            let patience = ctx.delay() + Duration::from_secs(10);
-            let reply = within(ctx, patience, exchange)
-                .await
-                .ok_or("no answer in time")?;
-            net::check_reply(id, &reply.map_err(|e| e.to_string())?)?;
+    ctx.job_started(id);
+    let answered = match ctx.params().server {
+        None => {
+            sleep(ctx, ctx.delay()).await;
+            Ok(())
         }
-    }
-    Ok(start.elapsed())
+        Some(addr) => net_request(ctx, addr, id).await,
+    };
+    ctx.job_ended(id, answered.is_ok());
+    answered.map(|()| start.elapsed())
+}
+
+/// The `--net` branch of `request`: one connection, given up well after D if no answer comes.
+async fn net_request(ctx: &Ctx, addr: SocketAddr, id: u64) -> Result<(), String> {
+    let exchange = roundtrip(ctx, addr, net::request_line(id, ctx.delay()));
+    // A server that never answers must not hang the program: give up well after D.
+    let patience = ctx.delay() + Duration::from_secs(10);
+    let reply = within(ctx, patience, exchange)
+        .await
+        .ok_or("no answer in time")?;
+    net::check_reply(id, &reply.map_err(|e| e.to_string())?)
 }
 
 /// N requests, one await after another: the time is N·D however idle the machine is.
@@ -216,7 +224,9 @@ pub async fn io(ctx: &Ctx) -> IoOutcome {
 pub async fn cpu(ctx: &Ctx) -> CpuOutcome {
     let p = ctx.params();
     let run = CpuRun::measure("one job after another", || {
-        Ok((1..=p.tasks).map(|id| kernel::job(id, p.work)).collect())
+        Ok((1..=p.tasks)
+            .map(|id| kernel::traced_job(ctx, id, p.work))
+            .collect())
     });
     CpuOutcome {
         runs: run.into_iter().collect(),

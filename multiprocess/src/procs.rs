@@ -232,6 +232,9 @@ impl<'c> Procs<'c> {
             // A failed write means the child is gone: its end of file reports the job.
             let _ = stdin.write_all(format!("{}\n", job.line()).as_bytes());
         }
+        if let Some(id) = job.job_id() {
+            self.ctx.job_started_on(format!("pid {}", kid.pid), id);
+        }
     }
 
     /// Listens until every child has ended; jobs no worker was left to run fail.
@@ -360,6 +363,10 @@ impl<'c> Procs<'c> {
             Report::Result(value) => Ended::Returned(Ok(value)),
             Report::Error(error) => Ended::Returned(Err(TaskError(error))),
         };
+        if let Some(id) = job.job_id() {
+            let ok = matches!(ended, Ended::Returned(Ok(_)));
+            self.ctx.job_ended_on(format!("pid {pid}"), id, ok);
+        }
         self.ends[j] = Some(ended);
         kid.job = None;
         kid.limit_at = None;

@@ -110,6 +110,15 @@ impl Job {
         }
     }
 
+    /// The id of an `io` request or a `cpu` job: the parent marks those on the timeline (only
+    /// when one was asked for), since they print no events of their own.
+    pub fn job_id(&self) -> Option<u64> {
+        match self {
+            Job::Request { id, .. } | Job::Cpu { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
     /// How long the job should take on an idle machine; its deadline is set from this.
     pub fn expected(&self) -> Duration {
         match self {

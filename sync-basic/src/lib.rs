@@ -177,13 +177,18 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// One request: wait D on a timer, or with `--net` a real TCP request the server answers after D.
 pub fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
     let start = Instant::now();
-    match ctx.params().server {
-        None => thread::sleep(ctx.delay()),
-        Some(addr) => {
-            net::blocking_request(addr, id, ctx.delay(), PATIENCE).map_err(|e| e.to_string())?
+    ctx.job_started(id);
+    let answered = match ctx.params().server {
+        None => {
+            thread::sleep(ctx.delay());
+            Ok(())
         }
-    }
-    Ok(start.elapsed())
+        Some(addr) => {
+            net::blocking_request(addr, id, ctx.delay(), PATIENCE).map_err(|e| e.to_string())
+        }
+    };
+    ctx.job_ended(id, answered.is_ok());
+    answered.map(|()| start.elapsed())
 }
 
 /// N requests, one after another: the time is N·D however idle the machine is.
@@ -199,7 +204,9 @@ pub fn io(ctx: &Ctx) -> IoOutcome {
 pub fn cpu(ctx: &Ctx) -> CpuOutcome {
     let p = ctx.params();
     let run = CpuRun::measure("one job after another", || {
-        Ok((1..=p.tasks).map(|id| kernel::job(id, p.work)).collect())
+        Ok((1..=p.tasks)
+            .map(|id| kernel::traced_job(ctx, id, p.work))
+            .collect())
     });
     CpuOutcome {
         runs: run.into_iter().collect(),

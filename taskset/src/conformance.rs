@@ -680,6 +680,22 @@ pub fn binary_timelines(bin: &str, extra: &[&str]) {
         },
         "task 2 failed, task 3 panicked"
     );
+    // io and cpu print no per-job events, but mark each job for a picture: who ran it, when.
+    let io = draw(&["io", "--tasks", "5", "--delay-ms", "20"], "io.svg");
+    assert_eq!(
+        io,
+        Drawn {
+            bars: 5,
+            crosses: 0,
+            stops: 0
+        },
+        "one bar per request"
+    );
+    let cpu = draw(&["cpu", "--tasks", "4", "--work", "1"], "cpu.svg");
+    assert!(
+        cpu.bars >= 4 && cpu.bars % 4 == 0,
+        "one bar per job and variant: {cpu:?}"
+    );
     let timeout = draw(&["timeout", "--delay-ms", "20"], "timeout.svg");
     assert_eq!(
         timeout,

@@ -157,6 +157,10 @@ impl Ctx {
 
     /// Records an event that another process reported (multiprocess): it names its own worker.
     pub fn record_from(&self, worker: String, task: Option<&str>, kind: EventKind) {
+        self.push(worker, task, kind, true);
+    }
+
+    fn push(&self, worker: String, task: Option<&str>, kind: EventKind, print: bool) {
         if self.inner.output == Output::Silent {
             return;
         }
@@ -168,10 +172,45 @@ impl Ctx {
             kind,
             worker,
         };
-        if self.inner.output == Output::Print {
+        if print && self.inner.output == Output::Print {
             println!("{event}");
         }
         events.push(event);
+    }
+
+    /// Whether `io` and `cpu` record their jobs: only when a timeline was asked for. Those
+    /// scenarios run up to a million jobs, so they print none and, without a picture, record none.
+    pub fn traces_jobs(&self) -> bool {
+        self.inner.params.timeline.is_some() && self.inner.output != Output::Silent
+    }
+
+    /// Job `id` of `io` or `cpu` starts, on this thread (for the timeline only; never printed).
+    pub fn job_started(&self, id: u64) {
+        self.job_started_on(current_worker(), id);
+    }
+
+    /// Job `id` of `io` or `cpu` ended, well (`ok`) or not (for the timeline only).
+    pub fn job_ended(&self, id: u64, ok: bool) {
+        self.job_ended_on(current_worker(), id, ok);
+    }
+
+    /// Job `id` started on another process's `worker` (multiprocess: the parent records it).
+    pub fn job_started_on(&self, worker: String, id: u64) {
+        if self.traces_jobs() {
+            self.push(worker, Some(&format!("#{id}")), EventKind::Started, false);
+        }
+    }
+
+    /// Job `id` ended on `worker`, well (`ok`) or not.
+    pub fn job_ended_on(&self, worker: String, id: u64, ok: bool) {
+        if self.traces_jobs() {
+            let kind = if ok {
+                EventKind::Finished
+            } else {
+                EventKind::Failed("failed".into())
+            };
+            self.push(worker, Some(&format!("#{id}")), kind, false);
+        }
     }
 
     /// A copy of every event so far.

@@ -24,6 +24,14 @@ pub fn job(id: u64, work: u64) -> u64 {
     acc
 }
 
+/// Job `id`, marked on the timeline when one was asked for: what the models' `cpu` runs.
+pub fn traced_job(ctx: &crate::Ctx, id: u64, work: u64) -> u64 {
+    ctx.job_started(id);
+    let sum = job(id, work);
+    ctx.job_ended(id, true);
+    sum
+}
+
 /// Folds per-job checksums, in input order, into the one the models are checked against.
 pub fn checksum(results: &[u64]) -> u64 {
     results.iter().fold(0xcbf2_9ce4_8422_2325, |h, &c| {

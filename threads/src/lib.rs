@@ -242,13 +242,18 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// One request: wait D on a timer, or with `--net` a real TCP request the server answers after D.
 pub fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
     let start = Instant::now();
-    match ctx.params().server {
-        None => thread::sleep(ctx.delay()),
-        Some(addr) => {
-            net::blocking_request(addr, id, ctx.delay(), PATIENCE).map_err(|e| e.to_string())?
+    ctx.job_started(id);
+    let answered = match ctx.params().server {
+        None => {
+            thread::sleep(ctx.delay());
+            Ok(())
         }
-    }
-    Ok(start.elapsed())
+        Some(addr) => {
+            net::blocking_request(addr, id, ctx.delay(), PATIENCE).map_err(|e| e.to_string())
+        }
+    };
+    ctx.job_ended(id, answered.is_ok());
+    answered.map(|()| start.elapsed())
 }
 
 /// N requests: one thread each (blocking calls, all waiting at once), or a pool of P threads.
@@ -285,7 +290,7 @@ pub fn io(ctx: &Ctx) -> Result<IoOutcome, Error> {
 pub fn cpu(ctx: &Ctx) -> Result<CpuOutcome, Error> {
     let p = ctx.params();
     let workers = p.pool();
-    let job = |id| kernel::job(id, p.work);
+    let job = |id| kernel::traced_job(ctx, id, p.work);
     let ours = CpuRun::measure(&format!("pool of {}", threads(workers)), || {
         pool(workers, p.tasks, job)
     })?;
