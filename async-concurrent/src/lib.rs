@@ -215,6 +215,10 @@ impl Model for AsyncConcurrent {
         Order::Concurrent
     }
 
+    fn runtime(&self) -> Option<Runtime> {
+        Some(self.runtime)
+    }
+
     fn expect(&self, p: &Params) -> Expect {
         match p.scenario {
             // The stall runs the three sleeps one after another, then the fix runs them at once.

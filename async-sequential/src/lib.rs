@@ -15,7 +15,6 @@
 //! Run the tour with `cargo run -p async-sequential`, one scenario with
 //! `cargo run -p async-sequential -- gather --delay-ms 300 --runtime smol`.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -268,20 +267,10 @@ impl Drop for CancelGuard<'_> {
 
 // ---- The runtime's own pieces: its timer, its sockets, and its block_on ----
 
-thread_local! {
-    /// The runtime whose `block_on` drives this thread; set by [`block_on`], read by [`sleep`].
-    static DRIVER: Cell<Option<Runtime>> = const { Cell::new(None) };
-}
-
-/// The runtime these futures are polled by: the model's, or else the one `ctx` names.
-fn runtime(ctx: &Ctx) -> Runtime {
-    // Nothing here is spawned, so every future runs on the thread that called block_on.
-    DRIVER.get().unwrap_or(ctx.params().runtime)
-}
-
-/// Waits `d` on the timer of the runtime polling us: where sync-basic calls `thread::sleep`.
+/// Waits `d` on the timer of the runtime polling us (the one `ctx` names: the runner writes the
+/// model's runtime into it): where sync-basic calls `thread::sleep`.
 pub async fn sleep(ctx: &Ctx, d: Duration) {
-    match runtime(ctx) {
+    match ctx.params().runtime {
         Runtime::Tokio => tokio::time::sleep(d).await,
         Runtime::AsyncStd => async_std::task::sleep(d).await,
         Runtime::Smol => {
@@ -302,7 +291,7 @@ pub async fn within<T>(ctx: &Ctx, limit: Duration, fut: impl Future<Output = T>)
 
 /// One request on its own TCP connection, with the runtime's own sockets.
 pub async fn roundtrip(ctx: &Ctx, addr: SocketAddr, line: String) -> std::io::Result<String> {
-    match runtime(ctx) {
+    match ctx.params().runtime {
         Runtime::Tokio => {
             use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
             let mut stream = tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await?);
@@ -330,7 +319,6 @@ async fn exchange(
 
 /// Runs `fut` to completion on `runtime`, on this thread: the `asyncio.run` of the seed.
 pub fn block_on<F: Future>(runtime: Runtime, fut: F) -> Result<F::Output, Error> {
-    let outer = DRIVER.replace(Some(runtime));
     let out = match runtime {
         Runtime::Tokio => tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -339,7 +327,6 @@ pub fn block_on<F: Future>(runtime: Runtime, fut: F) -> Result<F::Output, Error>
         Runtime::AsyncStd => Ok(async_std::task::block_on(fut)),
         Runtime::Smol => Ok(smol::block_on(fut)),
     };
-    DRIVER.set(outer);
     Ok(out?)
 }
 
@@ -362,6 +349,10 @@ impl Model for AsyncSequential {
 
     fn order(&self) -> Order {
         Order::Sequential
+    }
+
+    fn runtime(&self) -> Option<Runtime> {
+        Some(self.runtime)
     }
 
     fn hello(&self, ctx: &Ctx) -> Result<(), Error> {

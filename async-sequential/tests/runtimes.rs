@@ -1,5 +1,5 @@
 //! What the conformance suite does not reach: the model's runtime wins over the one `Params`
-//! names, and the scenarios can be awaited on a runtime the caller built (the benchmarks do).
+//! names (the runner writes it in), and the scenarios can be awaited on a runtime the caller built (the benchmarks do).
 
 use async_sequential::AsyncSequential;
 use taskset::{Ctx, EventKind, Model, Order, Output, Params, Runtime, Scenario};
@@ -9,19 +9,23 @@ fn recording(p: Params) -> Ctx {
     Ctx::new(p, Output::Record)
 }
 
-/// A ctx that names tokio, run by the smol and async-std models: their own timers are used (tokio's
-/// would panic outside a tokio runtime), and the tasks still run one after another.
+/// Params that name tokio, run by the smol and async-std models through the runner: the runner
+/// writes the model's runtime into them, so their own timers are used (tokio's would panic outside
+/// a tokio runtime), and the tasks still run one after another.
 #[test]
 fn the_model_runtime_drives_the_timers() {
+    taskset::runner::install_panic_hook();
     for runtime in [Runtime::AsyncStd, Runtime::Smol] {
         let p = Params::of(Scenario::Hello)
             .delay_ms(20)
             .runtime(Runtime::Tokio);
-        let ctx = recording(p.clone());
-        AsyncSequential::new(runtime)
-            .hello(&ctx)
-            .expect("hello runs");
-        taskset::conformance::check_order(&ctx.events(), Order::Sequential, &p.names());
+        let model = AsyncSequential::new(runtime);
+        let report = taskset::runner::run(&model, &p, Output::Record).expect("hello runs");
+        assert_eq!(
+            report.params.runtime, runtime,
+            "the model's runtime is the one the ctx names"
+        );
+        taskset::conformance::check_order(&report.events, Order::Sequential, &p.names());
     }
 }
 
@@ -44,7 +48,7 @@ fn scenarios_run_on_a_runtime_built_outside() {
 #[test]
 fn timeout_drops_the_late_future_at_its_deadline() {
     for runtime in Runtime::ALL {
-        let p = Params::of(Scenario::Timeout).delay_ms(100);
+        let p = Params::of(Scenario::Timeout).delay_ms(100).runtime(runtime);
         let ctx = recording(p.clone());
         AsyncSequential::new(runtime)
             .timeout(&ctx)

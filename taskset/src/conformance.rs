@@ -63,10 +63,10 @@ macro_rules! conformance {
     };
 }
 
-/// Runs `scenario` with `params` on a recording context; returns the context for its events.
-fn ctx(params: Params) -> Ctx {
+/// A recording context for `model` with `params` (and the model's runtime, if it has one).
+fn ctx<M: Model + ?Sized>(model: &M, params: Params) -> Ctx {
     runner::install_panic_hook();
-    Ctx::new(params, Output::Record)
+    Ctx::new(runner::for_model(model, params), Output::Record)
 }
 
 /// The task lifecycle events: a start (`Started`, `Fetching`) or an end (anything terminal).
@@ -190,7 +190,7 @@ fn single_phase<M: Model + ?Sized>(model: &M, p: &Params) -> Order {
 pub fn hello<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Hello).delay_ms(D_MS);
     let order = single_phase(model, &p);
-    let ctx = ctx(p.clone());
+    let ctx = ctx(model, p.clone());
     model.hello(&ctx).expect("hello runs");
     check_order(&ctx.events(), order, &p.names());
     check_time(ctx.elapsed(), order, p.delay * 2);
@@ -200,7 +200,7 @@ pub fn hello<M: Model + ?Sized>(model: &M) {
 pub fn gather<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Gather).delay_ms(D_MS);
     let order = single_phase(model, &p);
-    let ctx = ctx(p.clone());
+    let ctx = ctx(model, p.clone());
     model.gather(&ctx).expect("gather runs");
     check_order(&ctx.events(), order, &p.names());
     check_time(ctx.elapsed(), order, p.delay * 3);
@@ -213,7 +213,7 @@ pub fn fetch<M: Model + ?Sized>(model: &M) {
         .delay_ms(D_MS)
         .stagger();
     let order = single_phase(model, &p);
-    let ctx = ctx(p.clone());
+    let ctx = ctx(model, p.clone());
     let results = model.fetch(&ctx).expect("fetch runs");
     assert_eq!(results, expected::fetch(4), "results in input order");
     let events = ctx.events();
@@ -235,7 +235,7 @@ pub fn fetch<M: Model + ?Sized>(model: &M) {
 /// errors: the caught error, then every task's result, failures named with their task.
 pub fn errors<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Errors).tasks(5).delay_ms(100);
-    let ctx = ctx(p.clone());
+    let ctx = ctx(model, p.clone());
     let out = model
         .errors(&ctx)
         .expect("errors runs: failures are contained");
@@ -288,7 +288,7 @@ pub fn errors<M: Model + ?Sized>(model: &M) {
 pub fn blocking<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Blocking).delay_ms(D_MS);
     let expect = model.expect(&p);
-    let ctx = ctx(p.clone());
+    let ctx = ctx(model, p.clone());
     model.blocking(&ctx).expect("blocking runs");
     let events = ctx.events();
     let parts = phases(&events, expect.phases.len());
@@ -313,7 +313,7 @@ pub fn blocking<M: Model + ?Sized>(model: &M) {
 pub fn timeout<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Timeout).delay_ms(D_MS);
     let order = single_phase(model, &p);
-    let ctx = ctx(p.clone());
+    let ctx = ctx(model, p.clone());
     let out = model.timeout(&ctx).expect("timeout runs");
     let (done, late) = expected::timeout(&p.names());
     assert_eq!(
@@ -355,7 +355,7 @@ pub fn timeout<M: Model + ?Sized>(model: &M) {
 pub fn io<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Io).tasks(10).delay_ms(50);
     let order = single_phase(model, &p);
-    let ctx = ctx(p.clone());
+    let ctx = ctx(model, p.clone());
     let out = model.io(&ctx).expect("io runs");
     assert_eq!(out.failures, vec![], "no request fails");
     assert_eq!(out.latencies.len(), 10, "one latency per request");
@@ -380,7 +380,7 @@ fn net_params(server: &latency::Server, n: u64, d_ms: u64) -> Params {
 pub fn io_net<M: Model + ?Sized>(model: &M) {
     let server = latency::Server::start(Duration::from_millis(1)).expect("the server starts");
     let p = net_params(&server, 10, 50);
-    let ctx = ctx(p.clone());
+    let ctx = ctx(model, p.clone());
     let out = model.io(&ctx).expect("io --net runs");
     assert_eq!(out.failures, vec![], "no request fails");
     assert_eq!(out.latencies.len(), 10, "one latency per request");
@@ -399,7 +399,7 @@ pub fn io_net_faults<M: Model + ?Sized>(model: &M) {
         garble_every: 3,
     };
     let server = latency::Server::start_with(config).expect("the server starts");
-    let ctx = ctx(net_params(&server, 10, 20));
+    let ctx = ctx(model, net_params(&server, 10, 20));
     let out = model
         .io(&ctx)
         .expect("io --net runs: failed requests are reported, not fatal");
@@ -420,7 +420,7 @@ pub fn io_net_faults<M: Model + ?Sized>(model: &M) {
 /// cpu: every variant's checksums match the kernel's, in input order.
 pub fn cpu<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Cpu).tasks(4).work(2);
-    let ctx = ctx(p.clone());
+    let ctx = ctx(model, p.clone());
     let out = model.cpu(&ctx).expect("cpu runs");
     assert!(!out.runs.is_empty(), "at least one run");
     let want = kernel::run_sequential(4, 2);

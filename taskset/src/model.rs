@@ -316,6 +316,13 @@ pub trait Model {
     /// Sequential or concurrent: the default expectation of every scenario.
     fn order(&self) -> Order;
 
+    /// The async runtime this model runs on, if it has one. The runner and the conformance suite
+    /// write it into the scenario's [`Params`], so that `ctx.params().runtime` always names the
+    /// runtime that polls the scenario's futures.
+    fn runtime(&self) -> Option<crate::Runtime> {
+        None
+    }
+
     /// What this model should show in the scenario of `p`; override where it differs.
     fn expect(&self, p: &Params) -> Expect {
         Expect::of(self.order(), p)

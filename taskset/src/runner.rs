@@ -42,7 +42,7 @@ pub struct Report {
 
 /// Runs one scenario of `model` and returns what happened; prints events if `output` says so.
 pub fn run<M: Model + ?Sized>(model: &M, params: &Params, output: Output) -> Result<Report, Error> {
-    let ctx = Ctx::new(params.clone(), output);
+    let ctx = Ctx::new(for_model(model, params.clone()), output);
     let outcome = match params.scenario {
         Scenario::Hello => model.hello(&ctx).map(|()| Outcome::Done),
         Scenario::Gather => model.gather(&ctx).map(|()| Outcome::Done),
@@ -55,11 +55,19 @@ pub fn run<M: Model + ?Sized>(model: &M, params: &Params, output: Output) -> Res
     }?;
     let elapsed = ctx.elapsed();
     Ok(Report {
-        params: params.clone(),
+        params: ctx.params().clone(),
         elapsed,
         outcome,
         events: ctx.events(),
     })
+}
+
+/// `params` as `model` runs them: with the model's own runtime, if it has one.
+pub fn for_model<M: Model + ?Sized>(model: &M, mut params: Params) -> Params {
+    if let Some(runtime) = model.runtime() {
+        params.runtime = runtime;
+    }
+    params
 }
 
 /// Runs one scenario for the command line: header, events, results, timing.
