@@ -186,12 +186,17 @@ impl Ctx {
 
     /// Job `id` of `io` or `cpu` starts, on this thread (for the timeline only; never printed).
     pub fn job_started(&self, id: u64) {
-        self.job_started_on(current_worker(), id);
+        // Checked before naming the thread: this runs on every request and job, benchmarks included.
+        if self.traces_jobs() {
+            self.job_started_on(current_worker(), id);
+        }
     }
 
     /// Job `id` of `io` or `cpu` ended, well (`ok`) or not (for the timeline only).
     pub fn job_ended(&self, id: u64, ok: bool) {
-        self.job_ended_on(current_worker(), id, ok);
+        if self.traces_jobs() {
+            self.job_ended_on(current_worker(), id, ok);
+        }
     }
 
     /// Job `id` started on another process's `worker` (multiprocess: the parent records it).

@@ -87,3 +87,25 @@ fn an_unwritable_path_is_an_error_not_a_panic() {
     let err = render(&[g], "title", "/nonexistent/dir/x.svg".as_ref()).unwrap_err();
     assert!(err.contains("/nonexistent/dir/x.svg"), "{err}");
 }
+
+#[test]
+fn jobs_are_marked_only_for_a_timeline() {
+    let mut p = Params::of(Scenario::Io);
+    let plain = Ctx::new(p.clone(), Output::Record);
+    plain.job_started(1);
+    plain.job_ended(1, true);
+    assert!(
+        plain.events().is_empty(),
+        "no timeline asked for: nothing recorded"
+    );
+    p.timeline = Some("x.svg".into());
+    let traced = Ctx::new(p, Output::Record);
+    traced.job_started(1);
+    traced.job_ended(1, false);
+    let g = group("model", &traced.events(), Duration::from_secs(1));
+    assert_eq!(g.lanes.len(), 1);
+    assert_eq!(
+        (g.lanes[0].task.as_str(), g.lanes[0].how),
+        ("#1", End::Failed)
+    );
+}
