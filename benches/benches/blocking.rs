@@ -79,7 +79,7 @@ fn main() {
     let d = BLOCK_DELAY;
 
     g.run(id::SYNC, |iters, n| {
-        timed(iters, || via_runner(&sync_basic::SyncBasic, n), drop)
+        timed(iters, || via_runner(&sync_basic::model::SyncBasic, n), drop)
     });
 
     let tokio_seq = rt::tokio(1);
@@ -100,7 +100,7 @@ fn main() {
     for (line, phase) in [(id::TOKIO_STALL, Phase::Stall), (id::TOKIO_FIX, Phase::Fix)] {
         g.run(line, |iters, n| {
             phase_time(iters, n, phase, |ctx| {
-                tokio.block_on(tokio_rt::blocking(ctx))
+                tokio.block_on(tokio_rt::blocking(tokio.handle(), ctx))
             })
         });
     }
@@ -110,7 +110,7 @@ fn main() {
     ] {
         g.run(line, |iters, n| {
             phase_time(iters, n, phase, |ctx| {
-                async_std_rt::block_on(1, async_std_rt::blocking(ctx)).and_then(|r| r)
+                async_std::task::block_on(async_std_rt::blocking(&async_std_rt::Rt::Local, ctx))
             })
         });
     }
@@ -122,10 +122,14 @@ fn main() {
         });
     }
     g.run(id::THREADS, |iters, n| {
-        timed(iters, || via_runner(&threads::Threads, n), drop)
+        timed(iters, || via_runner(&threads::model::Threads, n), drop)
     });
     g.run(id::PROCESSES, |iters, n| {
-        timed(iters, || via_runner(&multiprocess::Multiprocess, n), drop)
+        timed(
+            iters,
+            || via_runner(&multiprocess::model::Multiprocess, n),
+            drop,
+        )
     });
 
     g.run(id::BARE_SPAWN_BLOCKING, |iters, n| {

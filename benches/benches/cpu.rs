@@ -16,7 +16,8 @@ use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
 use benches::harness::{self, Group, timed};
 use benches::plan::{CPU_WORK, Workload, id};
 use benches::{bare, rt};
-use taskset::runner::{self, Outcome};
+use taskset::Outcome;
+use taskset::runner;
 use taskset::{CpuOutcome, Ctx, Model, Output, Params, Scenario, expected, kernel};
 
 /// The cpu scenario with N jobs of W units, on a pool of one worker per core.
@@ -55,7 +56,7 @@ fn main() {
     g.run(id::SYNC, |iters, n| {
         timed(
             iters,
-            || only_run(via_runner(&sync_basic::SyncBasic, n)),
+            || only_run(via_runner(&sync_basic::model::SyncBasic, n)),
             right_sum(n),
         )
     });
@@ -72,16 +73,23 @@ fn main() {
     for (line, rt) in [(id::TOKIO_CT, &tokio_ct), (id::TOKIO, &tokio_mt)] {
         g.run(line, |iters, n| {
             let ctx = Ctx::new(params(n), Output::Silent);
-            let run = || rt.block_on(tokio_rt::cpu(&ctx)).expect("tokio cpu");
+            let run = || {
+                rt.block_on(tokio_rt::cpu(rt.handle(), &ctx))
+                    .expect("tokio cpu")
+                    .checksums
+            };
             timed(iters, run, right_sum(n))
         });
     }
     rt::warm_async_std();
-    let pool = async_std_rt::pool_threads();
     g.run(id::ASYNC_STD, |iters, n| {
         let ctx = Ctx::new(params(n), Output::Silent);
-        let run = || async_std_rt::block_on(pool, async_std_rt::cpu(&ctx)).and_then(|r| r);
-        timed(iters, || run().expect("async-std cpu"), right_sum(n))
+        let run = || async_std::task::block_on(async_std_rt::cpu(&async_std_rt::Rt::Global, &ctx));
+        timed(
+            iters,
+            || run().expect("async-std cpu").checksums,
+            right_sum(n),
+        )
     });
     let smol = rt::Smol::new(cores);
     g.run(id::SMOL, |iters, n| {
@@ -89,19 +97,23 @@ fn main() {
         let run = || {
             smol.block_on(smol_rt::cpu(smol.ex(), &ctx))
                 .expect("smol cpu")
+                .checksums
         };
         timed(iters, run, right_sum(n))
     });
     g.run(id::THREADS_POOL, |iters, n| {
+        // The pool is started outside the measured loop, as rayon's is.
         let job = |id| kernel::job(id, CPU_WORK);
-        let run = || threads::pool(cores as u64, n, job).expect("threads pool");
-        timed(iters, run, right_sum(n))
+        let timed_runs = |pool: &threads::rt::Pool<u64>| {
+            timed(iters, || pool.run(n).expect("threads pool"), right_sum(n))
+        };
+        threads::rt::with_pool(cores as u64, job, timed_runs).expect("a pool of threads")
     });
     g.run(id::THREADS_RAYON, |iters, n| {
         let mut check = right_sum(n);
         let mut total = Duration::ZERO;
         for _ in 0..iters {
-            let cpu = via_runner(&threads::Threads, n);
+            let cpu = via_runner(&threads::model::Threads, n);
             let rayon = cpu.runs.into_iter().find(|r| r.label.contains("rayon"));
             let rayon = rayon.expect("threads' cpu has a rayon run");
             total += rayon.elapsed;
@@ -110,7 +122,7 @@ fn main() {
         total
     });
     g.run(id::PROCESSES, |iters, n| {
-        let run = || only_run(via_runner(&multiprocess::Multiprocess, n));
+        let run = || only_run(via_runner(&multiprocess::model::Multiprocess, n));
         timed(iters, run, right_sum(n))
     });
 

@@ -41,7 +41,7 @@ fn main() {
         let p = params(n, addr);
         timed(
             iters,
-            || via_runner(&sync_basic::SyncBasic, &p),
+            || via_runner(&sync_basic::model::SyncBasic, &p),
             all_answered(n),
         )
     });
@@ -61,15 +61,14 @@ fn main() {
         let ctx = Ctx::new(params(n, addr), Output::Silent);
         timed(
             iters,
-            || tokio.block_on(tokio_rt::io(&ctx)),
+            || tokio.block_on(tokio_rt::io(tokio.handle(), &ctx)),
             all_answered(n),
         )
     });
     rt::warm_async_std();
-    let pool = async_std_rt::pool_threads();
     g.run(id::ASYNC_STD, |iters, n| {
         let ctx = Ctx::new(params(n, addr), Output::Silent);
-        let run = || async_std_rt::block_on(pool, async_std_rt::io(&ctx)).expect("async-std io");
+        let run = || async_std::task::block_on(async_std_rt::io(&async_std_rt::Rt::Global, &ctx));
         timed(iters, run, all_answered(n))
     });
     let smol = rt::Smol::new(rt::pool());
@@ -83,13 +82,17 @@ fn main() {
     });
     g.run(id::THREADS, |iters, n| {
         let p = params(n, addr);
-        timed(iters, || via_runner(&threads::Threads, &p), all_answered(n))
+        timed(
+            iters,
+            || via_runner(&threads::model::Threads, &p),
+            all_answered(n),
+        )
     });
     g.run(id::PROCESSES_N, |iters, n| {
         let p = params(n, addr).workers(n);
         timed(
             iters,
-            || via_runner(&multiprocess::Multiprocess, &p),
+            || via_runner(&multiprocess::model::Multiprocess, &p),
             all_answered(n),
         )
     });

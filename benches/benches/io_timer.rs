@@ -30,7 +30,7 @@ fn main() {
     g.run(id::SYNC, |iters, n| {
         timed(
             iters,
-            || via_runner(&sync_basic::SyncBasic, &params(n)),
+            || via_runner(&sync_basic::model::SyncBasic, &params(n)),
             all_answered(n),
         )
     });
@@ -51,15 +51,14 @@ fn main() {
         let ctx = Ctx::new(params(n), Output::Silent);
         timed(
             iters,
-            || tokio.block_on(tokio_rt::io(&ctx)),
+            || tokio.block_on(tokio_rt::io(tokio.handle(), &ctx)),
             all_answered(n),
         )
     });
     rt::warm_async_std();
-    let pool = async_std_rt::pool_threads();
     g.run(id::ASYNC_STD, |iters, n| {
         let ctx = Ctx::new(params(n), Output::Silent);
-        let run = || async_std_rt::block_on(pool, async_std_rt::io(&ctx)).expect("async-std io");
+        let run = || async_std::task::block_on(async_std_rt::io(&async_std_rt::Rt::Global, &ctx));
         timed(iters, run, all_answered(n))
     });
     let smol = rt::Smol::new(rt::pool());
@@ -74,7 +73,7 @@ fn main() {
     g.run(id::THREADS, |iters, n| {
         timed(
             iters,
-            || via_runner(&threads::Threads, &params(n)),
+            || via_runner(&threads::model::Threads, &params(n)),
             all_answered(n),
         )
     });
@@ -83,7 +82,7 @@ fn main() {
         let p = params(n).workers(n);
         timed(
             iters,
-            || via_runner(&multiprocess::Multiprocess, &p),
+            || via_runner(&multiprocess::model::Multiprocess, &p),
             all_answered(n),
         )
     });

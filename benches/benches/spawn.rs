@@ -11,7 +11,8 @@ use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
 use benches::harness::{self, Group, all_joined, timed};
 use benches::plan::{Workload, id};
 use benches::{bare, rt};
-use taskset::runner::{self, Outcome};
+use taskset::Outcome;
+use taskset::runner;
 use taskset::{Ctx, Model, Output, Params, Scenario, expected};
 
 /// The fetch scenario with N ids and no wait: nothing but starting and joining the units.
@@ -47,7 +48,11 @@ fn main() {
     let mut g = Group::new(&mut c, Workload::Spawn);
 
     g.run(id::SYNC, |iters, n| {
-        timed(iters, || via_runner(&sync_basic::SyncBasic, n), fetched(n))
+        timed(
+            iters,
+            || via_runner(&sync_basic::model::SyncBasic, n),
+            fetched(n),
+        )
     });
     let tokio_seq = rt::tokio(1);
     g.run(id::SEQ_TOKIO, |iters, n| {
@@ -66,14 +71,17 @@ fn main() {
     for (line, rt) in [(id::TOKIO, &tokio_ct), (id::TOKIO_MT, &tokio_mt)] {
         g.run(line, |iters, n| {
             let ctx = ctx(n);
-            let run = || rt.block_on(tokio_rt::fetch(&ctx)).expect("tokio fetch");
+            let run = || {
+                rt.block_on(tokio_rt::fetch(rt.handle(), &ctx))
+                    .expect("tokio fetch")
+            };
             timed(iters, run, fetched(n))
         });
     }
     rt::warm_async_std();
     g.run(id::ASYNC_STD, |iters, n| {
         let ctx = ctx(n);
-        let run = || async_std_rt::block_on(1, async_std_rt::fetch(&ctx)).and_then(|r| r);
+        let run = || async_std::task::block_on(async_std_rt::fetch(&async_std_rt::Rt::Local, &ctx));
         timed(iters, || run().expect("async-std fetch"), fetched(n))
     });
     let smol = rt::Smol::new(1);
@@ -83,12 +91,16 @@ fn main() {
         timed(iters, || run().expect("smol fetch"), fetched(n))
     });
     g.run(id::THREADS, |iters, n| {
-        timed(iters, || via_runner(&threads::Threads, n), fetched(n))
+        timed(
+            iters,
+            || via_runner(&threads::model::Threads, n),
+            fetched(n),
+        )
     });
     g.run(id::PROCESSES, |iters, n| {
         timed(
             iters,
-            || via_runner(&multiprocess::Multiprocess, n),
+            || via_runner(&multiprocess::model::Multiprocess, n),
             fetched(n),
         )
     });

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 
-use taskset::runner::{self, Outcome};
+use taskset::Outcome;
+use taskset::runner;
 use taskset::{IoOutcome, Model, Output, Params};
 
 use crate::bare;

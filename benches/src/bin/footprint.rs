@@ -65,7 +65,7 @@ struct Cli {
 
 /// A size: no model runs more than taskset's `--tasks` limit of units at once.
 fn size(s: &str) -> Result<u64, String> {
-    taskset::cli::TASKS
+    taskset::params::TASKS
         .parse(s)
         .map_err(|e| format!("{e} (the most units any model holds: taskset's --tasks limit)"))
 }

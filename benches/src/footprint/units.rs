@@ -14,7 +14,8 @@ use std::thread;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use taskset::runner::{self, Outcome};
+use taskset::Outcome;
+use taskset::runner;
 use taskset::{Model, Output, Params, Runtime, Scenario};
 
 /// Set in a bare child's environment (to the hold in ms): it sleeps that long and exits.
@@ -146,13 +147,15 @@ pub enum Stop {
 pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Stop> {
     match (who, unit.runtime()) {
         (Who::Model, Some(runtime)) => {
-            let model = async_concurrent::AsyncConcurrent::new(runtime);
+            let model = async_concurrent::model::AsyncConcurrent::new(runtime);
             run_model(&model, Scenario::Io, n, hold)
         }
         (Who::Model, None) if unit.are_threads() => {
-            run_model(&threads::Threads, Scenario::Io, n, hold)
+            run_model(&threads::model::Threads, Scenario::Io, n, hold)
         }
-        (Who::Model, None) => run_model(&multiprocess::Multiprocess, Scenario::Fetch, n, hold),
+        (Who::Model, None) => {
+            run_model(&multiprocess::model::Multiprocess, Scenario::Fetch, n, hold)
+        }
         (Who::Bare, Some(Runtime::Tokio)) => bare_tokio(n, hold),
         (Who::Bare, Some(Runtime::AsyncStd)) => {
             bare_async_std(n, hold);
@@ -171,7 +174,8 @@ fn run_model(model: &dyn Model, scenario: Scenario, n: u64, hold: Duration) -> R
         .tasks(n)
         .delay_ms(hold.as_millis() as u64);
     // A scenario that cannot start returns the machine's limit, in one line.
-    let report = runner::run(model, &params, Output::Silent).map_err(|e| Stop::Limit(e.0))?;
+    let report =
+        runner::run(model, &params, Output::Silent).map_err(|e| Stop::Limit(e.to_string()))?;
     let returned = match &report.outcome {
         Outcome::Io(io) => match io.failures.first() {
             Some((id, why)) => return Err(Stop::Failed(format!("request {id} failed: {why}"))),
@@ -250,9 +254,9 @@ fn bare_smol(n: u64, hold: Duration) -> Result<(), Stop> {
 
 /// N threads that each sleep D, with the 64 KiB stack the threads model gives its requests.
 fn bare_threads(n: u64, hold: Duration) -> Result<(), Stop> {
-    let stack = threads::REQUEST_STACK;
-    threads::limits::check_room(&format!("footprint --sizes {n}"), n, stack)
-        .map_err(|e| Stop::Limit(e.0))?;
+    let stack = threads::rt::REQUEST_STACK;
+    taskset::capacity::threads(&format!("footprint --sizes {n}"), n, stack)
+        .map_err(|e| Stop::Limit(e.to_string()))?;
     let mut handles = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let spawned = thread::Builder::new()
@@ -288,7 +292,8 @@ impl Drop for Kids {
 
 /// N children of this same executable that each sleep D: `Command::spawn`, nothing more.
 fn bare_processes(n: u64, hold: Duration) -> Result<(), Stop> {
-    multiprocess::procs::check_room(n).map_err(|e| Stop::Limit(e.0))?;
+    taskset::capacity::processes(&format!("footprint --sizes {n}"), n)
+        .map_err(|e| Stop::Limit(e.to_string()))?;
     let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
     let mut kids = Kids(Vec::with_capacity(n as usize));
     for i in 0..n {
