@@ -17,6 +17,7 @@ pub mod cli;
 pub mod conformance;
 mod ctx;
 pub mod expected;
+pub mod http;
 pub mod kernel;
 mod model;
 pub mod runner;
