@@ -14,7 +14,8 @@
 //!   place) and one read buffer; the answer's head is parsed with `httparse`, its body is skipped
 //!   by `Content-Length`.
 //! - Latency samples (microseconds) are kept per thread and merged, sorted, at the end: exact
-//!   percentiles, 4 bytes per request.
+//!   percentiles, 4 bytes per request. The latency reported first is wrk's: corrected for
+//!   coordinated omission as wrk 4 corrects it ([`wrk_corrected`]); the one measured is beside it.
 //!
 //! When the server closes a connection (`Connection: close`, an HTTP/1.0 answer, a 4xx that
 //! closes, an EOF), the connection is opened again and counted in `reopened`; errors are counted
@@ -235,8 +236,11 @@ pub struct Report {
     pub reopened: u64,
     /// Failures by class.
     pub errors: Errors,
-    /// Latency of the answered requests.
+    /// Latency of the answered requests as wrk reports it: with its correction for coordinated
+    /// omission (see [`wrk_corrected`]), so that the two tools' figures compare.
     pub latency: Latency,
+    /// Latency of the answered requests, each counted once as measured.
+    pub latency_uncorrected: Latency,
 }
 
 /// Runs the load as configured and returns what it measured.
@@ -360,9 +364,48 @@ impl Tally {
             non_2xx: self.non_2xx,
             reopened: self.reopened,
             errors: self.errors,
-            latency: latency(&self.micros),
+            latency: latency(&wrk_corrected(
+                &self.micros,
+                expected_micros(config, &self, seconds),
+            )),
+            latency_uncorrected: latency(&self.micros),
         }
     }
+}
+
+/// wrk's interval between two requests of one connection, in microseconds: the run's length over
+/// the requests per connection (`0` when there were fewer requests than connections).
+fn expected_micros(config: &Config, tally: &Tally, seconds: f64) -> u64 {
+    match tally.requests / config.connections {
+        0 => 0,
+        per_connection => (seconds * 1e6) as u64 / per_connection,
+    }
+}
+
+/// The samples with wrk 4's correction for coordinated omission (`stats_correct` in its
+/// `stats.c`): a closed loop sends nothing while an answer is late, so the requests that an
+/// open-loop client would have sent meanwhile are never measured. For each sample of at least
+/// twice the expected interval E, wrk adds the samples those requests would have seen: the same
+/// latency minus E, minus 2·E, ... down to E. In a steady run it changes little; a stall of the
+/// server (or of the machine) weighs on the tail as it would for real users.
+pub fn wrk_corrected(sorted: &[u32], expected: u64) -> Vec<u32> {
+    let mut all = sorted.to_vec();
+    if expected == 0 {
+        return all;
+    }
+    let late = sorted
+        .iter()
+        .rev()
+        .take_while(|&&us| u64::from(us) >= 2 * expected);
+    for &us in late {
+        let mut missed = u64::from(us) - expected;
+        while missed > expected {
+            all.push(missed as u32);
+            missed -= expected;
+        }
+    }
+    all.sort_unstable();
+    all
 }
 
 /// Mean, deviation and percentiles of sorted microsecond samples, in milliseconds.
@@ -474,6 +517,10 @@ async fn connection(plan: &Plan, thread: &ThreadState, t: u64) {
     let mut request = plan.before.to_vec();
     let mut buf = vec![0u8; FIRST_BUFFER];
     let mut stream: Option<TcpStream> = None;
+    // One timer per connection, pushed back before each request: moving a deadline later costs
+    // tokio an atomic store, where a new timer per request would be inserted into its wheel.
+    let timer = tokio::time::sleep(plan.timeout);
+    tokio::pin!(timer);
     let mut opened_before = false;
     while let Some(k) = thread.take() {
         if stream.is_none() {
@@ -503,7 +550,14 @@ async fn connection(plan: &Plan, thread: &ThreadState, t: u64) {
         let Some(s) = stream.as_mut() else { continue };
         // As in wrk, a request's latency starts at its write: a connect is not part of it.
         let start = Instant::now();
-        let outcome = tokio::time::timeout(plan.timeout, exchange(s, &request, &mut buf)).await;
+        timer
+            .as_mut()
+            .reset(tokio::time::Instant::from_std(start + plan.timeout));
+        let outcome = tokio::select! {
+            biased;
+            answer = exchange(s, &request, &mut buf) => Ok(answer),
+            () = &mut timer => Err(()),
+        };
         let micros = u32::try_from(start.elapsed().as_micros()).unwrap_or(u32::MAX);
         let mut tally = thread.tally.borrow_mut();
         match outcome {
@@ -635,7 +689,8 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Head>, Failure> {
 }
 
 impl Report {
-    /// The summary wrk prints, with the same lines (and the reopened connections).
+    /// The summary wrk prints, with the same lines, and two more: the latency as measured
+    /// (without wrk's correction) and the reopened connections.
     pub fn summary(&self) -> String {
         let mut out = String::new();
         let l = &self.latency;
@@ -646,16 +701,18 @@ impl Report {
             "  {} threads and {} connections",
             self.threads, self.connections
         );
-        let _ = writeln!(
-            out,
-            "  Latency  mean {}, stdev {}, p50 {}, p90 {}, p99 {}, max {}",
-            millis(l.mean_ms),
-            millis(l.stdev_ms),
-            millis(l.p50_ms),
-            millis(l.p90_ms),
-            millis(l.p99_ms),
-            millis(l.max_ms)
-        );
+        for (name, l) in [("Latency ", l), ("Measured", &self.latency_uncorrected)] {
+            let _ = writeln!(
+                out,
+                "  {name} mean {}, stdev {}, p50 {}, p90 {}, p99 {}, max {}",
+                millis(l.mean_ms),
+                millis(l.stdev_ms),
+                millis(l.p50_ms),
+                millis(l.p90_ms),
+                millis(l.p99_ms),
+                millis(l.max_ms)
+            );
+        }
         let _ = writeln!(
             out,
             "  {} requests in {}, {:.2}MB read",
@@ -781,6 +838,18 @@ mod tests {
         assert_eq!(l.mean_ms, 50.5);
         assert_eq!(latency(&[]), Latency::default());
         assert_eq!(latency(&[7000]).p99_ms, 7.0);
+    }
+
+    #[test]
+    fn wrk_correction_adds_the_requests_a_late_answer_held_back() {
+        // E = 10: the 45 µs answer held back requests that would have waited 35, 25 and 15.
+        assert_eq!(
+            wrk_corrected(&[5, 10, 19, 45], 10),
+            vec![5, 10, 15, 19, 25, 35, 45]
+        );
+        // Below 2·E nothing is added; E = 0 (fewer answers than connections) changes nothing.
+        assert_eq!(wrk_corrected(&[5, 19], 10), vec![5, 19]);
+        assert_eq!(wrk_corrected(&[5, 45], 0), vec![5, 45]);
     }
 
     #[test]

@@ -171,7 +171,9 @@ async fn answer(
     let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
     let response = match http::route(target) {
         Ok(Route::Data { id, delay }) => {
-            // The handler's "database call": a timer, as in the async models.
+            // The handler's "database call": a timer, as in the async models. tokio's timer ticks
+            // in milliseconds and rounds a deadline up, so even D = 0 waits for the next tick
+            // (up to 1 ms): at D = 0 each connection gets about one answer per millisecond.
             tokio::time::sleep(delay.unwrap_or(defaults.delay)).await;
             text(StatusCode::OK, http::data_body(id))
         }
