@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use taskset::expected::data;
 use taskset::{
-    CpuOutcome, CpuRun, Ctx, ErrorsOutcome, Fate, IoOutcome, TaskError, TimeoutOutcome,
-    deliberate_panic, fate, kernel, net, panic_message,
+    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, Fate, IoOutcome, ServeOutcome, TaskError,
+    TimeoutOutcome, deliberate_panic, fate, kernel, net, panic_message, serve,
 };
 
 pub mod model;
@@ -198,4 +198,15 @@ pub fn cpu(ctx: &Ctx) -> CpuOutcome {
         runs: run.into_iter().collect(),
         note: "sync-basic: one core works, the others idle".to_string(),
     }
+}
+
+/// The iterative server: accept one connection, serve it to its end, then accept the next.
+pub fn serve(ctx: &Ctx) -> Result<ServeOutcome, Error> {
+    let listener = serve::listen(ctx)?;
+    while let Some(conn) = serve::accept(ctx, &listener) {
+        // With keep-alive, one client holds the server for as long as it stays connected: every
+        // other client waits in the listen backlog until it leaves.
+        serve::connection(ctx, conn);
+    }
+    Ok(serve::served(ctx, "one connection at a time, to its end"))
 }

@@ -15,8 +15,8 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::model::{Model, ModelSpec};
 use crate::params::{
-    DELAY_MS, Flag, IO_DELAY, Limit, Params, Runtime, SEED_DELAY, Scenario, TASKS, TIMEOUT_MS,
-    WORK, WORKERS,
+    DELAY_MS, Flag, IO_DELAY, Limit, PORT, Params, Runtime, SEED_DELAY, Scenario, TASKS,
+    TIMEOUT_MS, WORK, WORKERS,
 };
 use crate::{runner, timeline};
 
@@ -54,10 +54,16 @@ pub struct Flags {
     server: Option<SocketAddr>,
     #[arg(long, value_name = "FILE.svg")]
     timeline: Option<PathBuf>,
+    #[arg(long, value_name = "PORT", value_parser = |s: &str| PORT.parse(s), allow_negative_numbers = true)]
+    port: Option<u64>,
+    /// serve: one single-threaded tokio runtime per core (or per --workers), each accepting on its
+    /// own SO_REUSEPORT listener, no work stealing (actix-web's, glommio's and monoio's design)
+    #[arg(long = "per-core")]
+    per_core: bool,
 }
 
 /// `--help` for each numeric flag and `--timeline`, with the ranges from the limits themselves.
-fn helps() -> [(&'static str, String); 6] {
+fn helps() -> [(&'static str, String); 7] {
     let range = |l: Limit| format!("{} to {}", l.min, l.max);
     [
         (
@@ -100,6 +106,13 @@ fn helps() -> [(&'static str, String); 6] {
             ),
         ),
         (
+            "port",
+            format!(
+                "serve: the loopback port to listen on, {}; 0 lets the OS pick one [default: 0]",
+                range(PORT)
+            ),
+        ),
+        (
             "timeline",
             format!(
                 "Write a timeline of the run (one lane per task) to this SVG file; past {} lanes \
@@ -124,7 +137,11 @@ fn command(spec: &ModelSpec) -> clap::Command {
         cmd = cmd.mut_arg(id, |a| a.help(help));
     }
     // Still parsed, so that using one gets the model's reason instead of "unexpected argument".
-    for (flag, id) in [(Flag::Workers, "workers"), (Flag::Runtime, "runtime")] {
+    for (flag, id) in [
+        (Flag::Workers, "workers"),
+        (Flag::Runtime, "runtime"),
+        (Flag::PerCore, "per_core"),
+    ] {
         if !spec.accepts.contains(&flag) {
             cmd = cmd.mut_arg(id, |a| a.hide(true));
         }
@@ -159,6 +176,8 @@ impl Flags {
             (self.net, Flag::Net),
             (self.server.is_some(), Flag::Server),
             (self.timeline.is_some(), Flag::Timeline),
+            (self.port.is_some(), Flag::Port),
+            (self.per_core, Flag::PerCore),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))
@@ -184,6 +203,8 @@ impl Flags {
         p.net = self.net;
         p.server = self.server;
         p.timeline = self.timeline.clone();
+        p.port = self.port.unwrap_or(0) as u16;
+        p.per_core = self.per_core;
         if scenario == Scenario::Errors && p.tasks < 3 {
             return Err(format!(
                 "--tasks for errors must be from 3 to {} (task 2 fails and task 3 panics)",
@@ -251,7 +272,7 @@ where
 
 /// Whether `flag` may be given to this model, in this scenario (or in the tour, for `None`).
 fn check_flag(spec: &ModelSpec, scenario: Option<Scenario>, flag: Flag) -> Result<(), String> {
-    let optional = matches!(flag, Flag::Workers | Flag::Runtime);
+    let optional = matches!(flag, Flag::Workers | Flag::Runtime | Flag::PerCore);
     if optional && !spec.accepts.contains(&flag) {
         return Err(format!(
             "{} is not used by {}: {}",
@@ -275,7 +296,13 @@ fn check_flag(spec: &ModelSpec, scenario: Option<Scenario>, flag: Flag) -> Resul
         }
         None if matches!(
             flag,
-            Flag::Tasks | Flag::TimeoutMs | Flag::Net | Flag::Server | Flag::Timeline
+            Flag::Tasks
+                | Flag::TimeoutMs
+                | Flag::Net
+                | Flag::Server
+                | Flag::Timeline
+                | Flag::Port
+                | Flag::PerCore
         ) =>
         {
             Err(format!(
@@ -327,7 +354,7 @@ fn clap_refusal(err: clap::Error) -> Refusal {
 
 /// The whole binary of a model crate: parse, run the tour or one scenario, and exit 0, or 1 when
 /// work failed, or 2 when the input or the machine refused the run.
-pub fn main<M: Model>(spec: &ModelSpec, make: impl Fn(&Flags) -> M) -> ExitCode {
+pub fn main<M: Model + Sync>(spec: &ModelSpec, make: impl Fn(&Flags) -> M) -> ExitCode {
     // `io --net` runs the latency server in a child process: this same binary, re-executed. That
     // fixture is written on tokio, so every model's binary links tokio for it, sync-basic's too;
     // the model's own code never calls it.

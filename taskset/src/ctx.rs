@@ -5,11 +5,14 @@
 //! the timelines. One source of truth: the tests read what the user reads.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::outcome::{TaskError, TaskFailure};
+use crate::outcome::{ServeOutcome, TaskError, TaskFailure};
 use crate::params::{Params, Scenario};
+use crate::stop::Stop;
 
 /// What a [`Ctx`] does with its events.
 #[derive(Clone, Copy, Debug)]
@@ -56,6 +59,14 @@ pub enum EventKind {
     Phase(String),
     /// A line that explains what the model shows
     Note(String),
+    /// `serve`: a connection was accepted (its lane starts)
+    Opened,
+    /// `serve`: a request arrives on a connection, or a client sends one (`Request A started`)
+    Asked,
+    /// `serve`: the answer goes out, with its status (`Request A finished: 200`)
+    Answered(u16),
+    /// `serve`: the connection ended (its lane ends)
+    Closed,
 }
 
 /// One recorded event.
@@ -88,6 +99,10 @@ impl fmt::Display for Event {
             EventKind::Blocked => write!(f, "Task {task} blocks its thread"),
             EventKind::Phase(title) => write!(f, "-- {title}"),
             EventKind::Note(text) => f.write_str(text),
+            EventKind::Opened => write!(f, "Connection {task} opened"),
+            EventKind::Asked => write!(f, "Request {task} started"),
+            EventKind::Answered(status) => write!(f, "Request {task} finished: {status}"),
+            EventKind::Closed => write!(f, "Connection {task} closed"),
         }
     }
 }
@@ -97,6 +112,25 @@ struct Inner {
     start: Instant,
     output: Output,
     events: Mutex<Vec<Event>>,
+    /// `serve` only: its stop and its counts.
+    serving: Option<Serving>,
+}
+
+/// What a server counts, and how it is stopped: shared by every connection it serves.
+#[derive(Debug)]
+pub struct Serving {
+    stop: Arc<Stop>,
+    address: OnceLock<SocketAddr>,
+    requests: AtomicU64,
+    connections: AtomicU64,
+    open: AtomicU64,
+    peak: AtomicU64,
+    rejected: AtomicU64,
+    errors: AtomicU64,
+    timeouts: AtomicU64,
+    turned_away: AtomicU64,
+    /// The capacity messages already said, so each is said once.
+    said: Mutex<Vec<String>>,
 }
 
 /// A scenario's parameters, clock and event log; cheap to clone into tasks and threads.
@@ -108,13 +142,110 @@ pub struct Ctx {
 impl Ctx {
     /// A context whose clock starts now.
     pub fn new(params: Params, output: Output) -> Ctx {
+        // A server's stop is a pipe: if even that cannot be had, `serving()` refuses to serve.
+        let serving = (params.scenario == Scenario::Serve)
+            .then(Stop::new)
+            .and_then(Result::ok)
+            .map(Serving::new);
         Ctx {
             inner: Arc::new(Inner {
                 params,
                 start: Instant::now(),
                 output,
                 events: Mutex::new(Vec::new()),
+                serving,
             }),
+        }
+    }
+
+    /// `serve`'s stop and counts; None for another scenario, or if the OS had no pipe to give.
+    pub fn serving(&self) -> Option<&Serving> {
+        self.inner.serving.as_ref()
+    }
+
+    /// Whether `serve` records connection `conn`'s events: for the tests and the timelines, and
+    /// at most the first [`MAX_LANES`] connections (a server may see millions).
+    fn traces_connection(&self, conn: u64) -> bool {
+        let p = &self.inner.params;
+        let wanted = match self.inner.output {
+            Output::Record => true,
+            Output::Print => p.timeline.is_some(),
+            Output::Silent | Output::Forward(_) => false,
+        };
+        wanted && conn <= MAX_LANES
+    }
+
+    /// A connection was accepted: its number (from 1), counted and, where traced, recorded.
+    pub fn opened(&self) -> u64 {
+        let Some(s) = self.serving() else { return 0 };
+        let conn = s.connections.fetch_add(1, Ordering::Relaxed) + 1;
+        let open = s.open.fetch_add(1, Ordering::Relaxed) + 1;
+        s.peak.fetch_max(open, Ordering::Relaxed);
+        if self.traces_connection(conn) {
+            self.push(current_worker(), Some(&conn.to_string()), EventKind::Opened, false);
+        }
+        conn
+    }
+
+    /// A request arrived on connection `conn`.
+    pub fn asked(&self, conn: u64) {
+        if self.traces_connection(conn) {
+            self.push(current_worker(), Some(&conn.to_string()), EventKind::Asked, false);
+        }
+    }
+
+    /// Connection `conn`'s request was answered with `status`: a 200 is a request served, any
+    /// other a bad request turned down.
+    pub fn answered(&self, conn: u64, status: u16) {
+        let Some(s) = self.serving() else { return };
+        let counter = if status == 200 { &s.requests } else { &s.rejected };
+        counter.fetch_add(1, Ordering::Relaxed);
+        if self.traces_connection(conn) {
+            let kind = EventKind::Answered(status);
+            self.push(current_worker(), Some(&conn.to_string()), kind, false);
+        }
+    }
+
+    /// Connection `conn` ended: by the client, after `Connection: close`, or at the stop.
+    pub fn closed(&self, conn: u64) {
+        let Some(s) = self.serving() else { return };
+        s.open.fetch_sub(1, Ordering::Relaxed);
+        if self.traces_connection(conn) {
+            self.push(current_worker(), Some(&conn.to_string()), EventKind::Closed, false);
+        }
+    }
+
+    /// A connection broke (reset, or a write to a client that went away): counted as an error.
+    pub fn broke(&self) {
+        if let Some(s) = self.serving() {
+            s.errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A connection sat idle, or half-way through a request, past the idle timeout.
+    pub fn idled(&self) {
+        if let Some(s) = self.serving() {
+            s.timeouts.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A connection the server could not take (no thread, no process to spare): counted, and
+    /// the reason said once.
+    pub fn turned_away(&self, why: &str) {
+        if let Some(s) = self.serving() {
+            s.turned_away.fetch_add(1, Ordering::Relaxed);
+        }
+        self.say_once(why);
+    }
+
+    /// Says `why` the server is at its capacity, once per reason, in one line on stderr that names
+    /// the limit; the server goes on with the connections it holds.
+    pub fn say_once(&self, why: &str) {
+        let Some(s) = self.serving() else { return };
+        let mut said = s.said.lock().unwrap_or_else(|e| e.into_inner());
+        if !said.iter().any(|w| w == why) {
+            said.push(why.to_string());
+            eprintln!("note: {why}; the server goes on with the connections it holds");
         }
     }
 
@@ -351,6 +482,60 @@ impl Ctx {
                 self.panicked(&task, &why);
                 Err(TaskFailure::panicked(id, why))
             }
+        }
+    }
+}
+
+impl Serving {
+    fn new(stop: Stop) -> Serving {
+        Serving {
+            stop: Arc::new(stop),
+            address: OnceLock::new(),
+            requests: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            open: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            turned_away: AtomicU64::new(0),
+            said: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// How the server is stopped.
+    pub fn stop(&self) -> &Arc<Stop> {
+        &self.stop
+    }
+
+    /// Where it listens, once it does.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.address.get().copied()
+    }
+
+    /// Records where it listens (once).
+    pub fn listening(&self, addr: SocketAddr) {
+        let _ = self.address.set(addr);
+    }
+
+    /// Connections open now.
+    pub fn open(&self) -> u64 {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// What was served, so far.
+    pub fn outcome(&self, how: impl Into<String>) -> ServeOutcome {
+        let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        ServeOutcome {
+            address: self.address(),
+            requests: n(&self.requests),
+            connections: n(&self.connections),
+            peak: n(&self.peak),
+            rejected: n(&self.rejected),
+            errors: n(&self.errors),
+            timeouts: n(&self.timeouts),
+            turned_away: n(&self.turned_away),
+            how: how.into(),
         }
     }
 }

@@ -90,9 +90,7 @@ pub const MAX_HEADERS: usize = 64;
 /// The largest `Content-Length` body skipped; a larger one is refused with 413.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// How long a connection may wait between requests, or sit in the middle of one, before it is
-/// closed: hyper's default header timeout. Servers may pass a shorter one in their tests.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+pub use crate::params::IDLE_TIMEOUT;
 
 /// The reader's first buffer: a request from curl, wrk or a browser fits in it; it grows as
 /// needed, up to [`MAX_HEAD`], so ten thousand idle connections do not each hold 8 KiB.

@@ -4,8 +4,8 @@
 //! the five model crates differ only in their concurrency model. Its modules are layered, each
 //! using only the ones above it in this list:
 //!
-//! - [`sys`], [`out`]: what the OS says (cores, memory, limits), and stdout that a closed pipe ends
-//!   quietly;
+//! - [`sys`], [`out`], [`stop`]: what the OS says (cores, memory, limits), stdout that a closed
+//!   pipe ends quietly, and the switch that stops a server (Ctrl-C, SIGTERM, a test);
 //! - [`params`]: the scenarios, the flags and their ranges, and [`Params`], one run's parameters;
 //! - [`outcome`]: what a scenario returns, the tasks' errors and the [`Error`] that stops a run;
 //! - [`ctx`]: [`Ctx`], a scenario's parameters and event log, which prints `[0.00s] Task A started`
@@ -14,6 +14,7 @@
 //! - [`http`]: the `serve` scenario's HTTP/1.1, sans-io (parsing, routes, answers);
 //! - [`capacity`] and [`net`]: the machine's limits, checked before a model starts thousands of
 //!   threads, processes or sockets, and the client side of `io --net`;
+//! - [`serve`]: what every model's server shares: its socket, its accept, its connection loop;
 //! - [`model`]: the [`Model`] trait and each crate's [`ModelSpec`];
 //! - [`timeline`] and [`runner`]: the pictures, and one runner (a scenario, the tour and its table);
 //! - [`cli`]: the command line, on top.
@@ -22,6 +23,7 @@
 //! `tests/conformance.rs` one line, `taskset::conformance!(…)` (the suite builds only for tests:
 //! the `conformance` feature).
 
+pub mod stop;
 pub mod sys;
 #[macro_use]
 pub mod out;
@@ -38,13 +40,14 @@ pub mod net;
 pub mod outcome;
 pub mod params;
 pub mod runner;
+pub mod serve;
 pub mod timeline;
 
-pub use ctx::{CancelGuard, Ctx, Event, EventKind, Output};
+pub use ctx::{CancelGuard, Ctx, Event, EventKind, Output, Serving};
 pub use model::{Expect, Model, ModelSpec, Order, Pool};
 pub use outcome::{
     CpuOutcome, CpuRun, Error, ErrorsOutcome, FailureKind, Fate, IntoOutcome, IoOutcome, Outcome,
-    PANIC_MESSAGE, RISKY_MESSAGE, TaskError, TaskFailure, TimeoutOutcome, deliberate_panic, fate,
-    gathered, panic_message,
+    PANIC_MESSAGE, RISKY_MESSAGE, ServeOutcome, TaskError, TaskFailure, TimeoutOutcome,
+    deliberate_panic, fate, gathered, panic_message,
 };
 pub use params::{Flag, Params, Runtime, Scenario};

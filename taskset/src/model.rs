@@ -41,7 +41,7 @@ pub struct ModelSpec {
     pub about: &'static str,
     /// Sequential or concurrent: the expectation of every scenario.
     pub order: Order,
-    /// Whether `io` runs on a pool of P workers.
+    /// Whether `io` runs on a pool of P workers, and `serve` serves P connections at a time.
     pub pool: Pool,
     /// Whether `blocking` shows a stall first (an event loop held by blocking sleeps), then the fix.
     pub stalls: bool,
@@ -118,13 +118,15 @@ impl Expect {
             Scenario::Hello if seq => Expect::one(order, d * 2, "2·D"),
             Scenario::Gather | Scenario::Blocking if seq => Expect::one(order, d * 3, "3·D"),
             Scenario::Fetch if seq && p.stagger => Expect::one(order, d * (n + 1) / 2, "(N+1)·D/2"),
-            Scenario::Fetch | Scenario::Io if seq => Expect::one(order, d * n, "N·D"),
+            Scenario::Fetch | Scenario::Io | Scenario::Serve if seq => {
+                Expect::one(order, d * n, "N·D")
+            }
             Scenario::Errors if seq => Expect::one(order, d / 2 * (n + 1), "D/2 + N·D/2"),
             Scenario::Timeout if seq => Expect::one(order, d * 2 + p.timeout, "2·D + T"),
             Scenario::Errors => Expect::one(order, d, "D/2 + D/2"),
             Scenario::Timeout => Expect::one(order, p.timeout, "T"),
             // A pool of P blocking workers serves the N requests in ⌈N/P⌉ rounds of D.
-            Scenario::Io if spec.io_pool(p).is_some() => {
+            Scenario::Io | Scenario::Serve if spec.io_pool(p).is_some() => {
                 let rounds = p.tasks.div_ceil(spec.io_pool(p).unwrap_or(1).max(1));
                 let ideal = d.saturating_mul(u32::try_from(rounds).unwrap_or(u32::MAX));
                 Expect::one(order, ideal, "⌈N/P⌉·D")
@@ -179,6 +181,7 @@ macro_rules! dispatch {
             $crate::Scenario::Timeout => $module::timeout($($arg),*) $($then)* .into_outcome(),
             $crate::Scenario::Io => $module::io($($arg),*) $($then)* .into_outcome(),
             $crate::Scenario::Cpu => $module::cpu($($arg),*) $($then)* .into_outcome(),
+            $crate::Scenario::Serve => $module::serve($($arg),*) $($then)* .into_outcome(),
         }
     }};
 }

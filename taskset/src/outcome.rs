@@ -261,6 +261,29 @@ pub struct CpuOutcome {
     pub note: String,
 }
 
+/// The outcome of `serve`: what the server did between its start and its stop.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServeOutcome {
+    /// Where it listened.
+    pub address: Option<std::net::SocketAddr>,
+    /// Requests answered with 200.
+    pub requests: u64,
+    /// Connections accepted.
+    pub connections: u64,
+    /// The most connections open at once.
+    pub peak: u64,
+    /// Bad requests, answered with a 4xx or 5xx and closed.
+    pub rejected: u64,
+    /// Connections that broke: reset, or gone while their answer was written.
+    pub errors: u64,
+    /// Connections closed for sitting idle past the idle timeout.
+    pub timeouts: u64,
+    /// Connections the server had no room for (a thread it could not start, say).
+    pub turned_away: u64,
+    /// How the model served: `one connection at a time`, `a thread per connection`.
+    pub how: String,
+}
+
 /// What a scenario returned, whichever it was.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -276,6 +299,8 @@ pub enum Outcome {
     Io(IoOutcome),
     /// cpu: each variant's time and checksums.
     Cpu(CpuOutcome),
+    /// serve: what the server served.
+    Served(ServeOutcome),
 }
 
 /// What a scenario function returns, as an [`Outcome`]: its value, or its value or error.
@@ -309,6 +334,7 @@ into_outcome! {
     TimeoutOutcome => Outcome::Timeout,
     IoOutcome => Outcome::Io,
     CpuOutcome => Outcome::Cpu,
+    ServeOutcome => Outcome::Served,
     // One timed run of the jobs is an outcome too (async-concurrent times each runtime's apart).
     CpuRun => |run| Outcome::Cpu(CpuOutcome { runs: vec![run], note: String::new() }),
 }

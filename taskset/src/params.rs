@@ -28,11 +28,13 @@ pub enum Scenario {
     Io,
     /// N jobs of the shared CPU kernel, W units of work each
     Cpu,
+    /// An HTTP/1.1 server on loopback: GET /data/<id> waits D, GET /cpu/<id>?work=W computes
+    Serve,
 }
 
 impl Scenario {
     /// Every scenario, in the order the tour runs them.
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::Hello,
         Scenario::Gather,
         Scenario::Fetch,
@@ -41,6 +43,7 @@ impl Scenario {
         Scenario::Timeout,
         Scenario::Io,
         Scenario::Cpu,
+        Scenario::Serve,
     ];
 
     /// The name used on the command line.
@@ -54,6 +57,7 @@ impl Scenario {
             Scenario::Timeout => "timeout",
             Scenario::Io => "io",
             Scenario::Cpu => "cpu",
+            Scenario::Serve => "serve",
         }
     }
 
@@ -69,6 +73,7 @@ impl Scenario {
             Scenario::Timeout => matches!(flag, DelayMs | TimeoutMs),
             Scenario::Io => matches!(flag, Tasks | DelayMs | Workers | Net | Server),
             Scenario::Cpu => matches!(flag, Tasks | Work | Workers),
+            Scenario::Serve => matches!(flag, DelayMs | Work | Workers | Port | PerCore),
         }
     }
 }
@@ -132,6 +137,10 @@ pub enum Flag {
     Server,
     /// `--timeline FILE.svg`: draw what the model did
     Timeline,
+    /// `--port P`: where `serve` listens (0: a port the OS picks)
+    Port,
+    /// `--per-core`: `serve` as one single-threaded runtime per core (async-concurrent on tokio)
+    PerCore,
 }
 
 impl Flag {
@@ -147,6 +156,8 @@ impl Flag {
             Flag::Net => "--net",
             Flag::Server => "--server",
             Flag::Timeline => "--timeline",
+            Flag::Port => "--port",
+            Flag::PerCore => "--per-core",
         }
     }
 }
@@ -186,6 +197,12 @@ pub const TIMEOUT_MS: Limit = Limit {
     min: 1,
     max: 3_600_000,
 };
+/// `--port`: any TCP port; 0 lets the OS pick one.
+pub const PORT: Limit = Limit {
+    flag: Flag::Port,
+    min: 0,
+    max: 65_535,
+};
 /// `--workers`: the models check the machine's own limits on top of this one.
 pub const WORKERS: Limit = Limit {
     flag: Flag::Workers,
@@ -215,6 +232,10 @@ pub const SEED_DELAY: Duration = Duration::from_secs(2);
 /// `io`'s own delay: the seed's API call of 100 ms.
 pub const IO_DELAY: Duration = Duration::from_millis(100);
 
+/// How long a `serve` connection may wait between requests, or sit in the middle of one, before it
+/// is closed: hyper's default header timeout.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The parameters of one scenario run, every default resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params {
@@ -237,6 +258,13 @@ pub struct Params {
     pub server: Option<SocketAddr>,
     /// Where to draw the run's timeline, if anywhere.
     pub timeline: Option<PathBuf>,
+    /// `serve`: the loopback port to listen on (0: the OS picks one).
+    pub port: u16,
+    /// `serve`: one single-threaded runtime per core, each with its own listener (`--per-core`).
+    pub per_core: bool,
+    /// `serve`: how long a connection may sit idle, or half-way through a request, before it is
+    /// closed (`taskset::http::IDLE_TIMEOUT`; the tests shorten it).
+    pub idle: Duration,
     /// `fetch`: make later ids finish first (id i waits D·(N+1−i)/N), so that the order of the
     /// results shows whether a model keeps input order. Off on the command line (the seed's
     /// fetches all wait D); the conformance suite turns it on.
@@ -247,7 +275,7 @@ impl Params {
     /// The defaults of one scenario (the seed's delays).
     pub fn of(scenario: Scenario) -> Params {
         let delay = match scenario {
-            Scenario::Io => IO_DELAY,
+            Scenario::Io | Scenario::Serve => IO_DELAY,
             _ => SEED_DELAY,
         };
         let tasks = match scenario {
@@ -256,7 +284,7 @@ impl Params {
             Scenario::Io => 100,
             Scenario::Cpu => 8,
             Scenario::Hello => 2,
-            Scenario::Gather | Scenario::Blocking | Scenario::Timeout => 3,
+            Scenario::Gather | Scenario::Blocking | Scenario::Timeout | Scenario::Serve => 3,
         };
         Params {
             scenario,
@@ -268,6 +296,9 @@ impl Params {
             net: false,
             server: None,
             timeline: None,
+            port: 0,
+            per_core: false,
+            idle: IDLE_TIMEOUT,
             stagger: false,
         }
     }

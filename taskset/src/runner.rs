@@ -1,16 +1,17 @@
 //! One runner for every model: run a scenario, print its results and timing, check them against
 //! the expected values; and the tour, which runs them all and ends with a table.
 
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
-use crate::ctx::{Ctx, Event, Output};
+use crate::ctx::{Ctx, Event, EventKind, Output};
 use crate::model::{Expect, Model, Order};
 use crate::outcome::{
-    CpuOutcome, Error, ErrorsOutcome, IoOutcome, Outcome, PANIC_MESSAGE, panic_message,
+    CpuOutcome, Error, ErrorsOutcome, IoOutcome, Outcome, PANIC_MESSAGE, ServeOutcome,
+    panic_message,
 };
 use crate::params::{Flag, Params, Scenario};
-use crate::{capacity, expected, kernel, net, sys, timeline};
+use crate::{capacity, expected, kernel, net, serve, stop, sys, timeline};
 
 /// One scenario run: its parameters, how long it took, what it returned and the events it recorded.
 #[derive(Clone, Debug)]
@@ -29,11 +30,15 @@ pub struct Report {
 
 /// Runs one scenario of `model` and returns what happened; prints events if `output` says so.
 pub fn run<M: Model + ?Sized>(model: &M, params: &Params, output: Output) -> Result<Report, Error> {
-    let ctx = Ctx::new(params.clone(), output);
-    let outcome = model.run(&ctx)?;
+    run_in(model, &Ctx::new(params.clone(), output))
+}
+
+/// Runs the scenario of `ctx` on `model`: a server until its stop is told.
+pub fn run_in<M: Model + ?Sized>(model: &M, ctx: &Ctx) -> Result<Report, Error> {
+    let outcome = model.run(ctx)?;
     Ok(Report {
         elapsed: ctx.elapsed(),
-        params: params.clone(),
+        params: ctx.params().clone(),
         outcome,
         events: ctx.events(),
         job_stride: ctx.job_stride(),
@@ -45,7 +50,120 @@ pub fn run<M: Model + ?Sized>(model: &M, params: &Params, output: Output) -> Res
 /// Work that failed (a request unanswered, a task that died outside `errors`) is an error, so
 /// the command line never exits 0 for a run that is not a result.
 pub fn run_one<M: Model + ?Sized>(model: &M, params: &Params) -> Result<(), Error> {
-    run_printed(model, params).map(drop)
+    match params.scenario {
+        Scenario::Serve => serve_printed(model, params),
+        _ => run_printed(model, params).map(drop),
+    }
+}
+
+/// `serve` for the command line: serves until Ctrl-C or SIGTERM, then says what it served.
+fn serve_printed<M: Model + ?Sized>(model: &M, p: &Params) -> Result<(), Error> {
+    say!("== serve · {} · {} ==", model.label(), describe(p));
+    let ctx = Ctx::new(p.clone(), Output::Print);
+    let stop = Arc::clone(serve::serving(&ctx)?.stop());
+    stop::on_signals(&stop)
+        .map_err(|e| Error::refused(format!("cannot catch Ctrl-C and SIGTERM: {e}")))?;
+    let report = run_in(model, &ctx);
+    // Ended by itself (an error): the signal watcher still waits, and goes with this.
+    stop.tell();
+    let report = report?;
+    if let Outcome::Served(served) = &report.outcome {
+        say!("{}", served_line(served, report.elapsed));
+    }
+    if let Some(path) = &p.timeline {
+        draw(model, &report, path)?;
+    }
+    Ok(())
+}
+
+/// `served 12 requests on 4 connections in 3.20s (at most 4 open at once) · …`
+fn served_line(s: &ServeOutcome, elapsed: Duration) -> String {
+    format!(
+        "served {} requests on {} connections in {:.2}s (at most {} open at once) · {} bad \
+         requests, {} broken connections, {} idle timeouts, {} turned away · {}",
+        s.requests,
+        s.connections,
+        elapsed.as_secs_f64(),
+        s.peak,
+        s.rejected,
+        s.errors,
+        s.timeouts,
+        s.turned_away,
+        s.how
+    )
+}
+
+/// The tour's `serve`: the server's `gather`. The model serves; clients A, B and C ask it at
+/// once, each on its own connection; the time from their first request to their last answer is
+/// D where the model serves them at once, and 3·D where it serves one connection at a time.
+fn serve_gather<M: Model + Sync + ?Sized>(model: &M, p: &Params) -> Result<(Report, Duration), Error> {
+    let expect = Expect::of(model.spec(), p);
+    say!("== serve · {} · {} · clients A, B, C at once ==", model.label(), describe(p));
+    let server = Ctx::new(p.clone(), Output::Silent);
+    let clients = Ctx::new(p.clone(), Output::Print);
+    let stop = Arc::clone(serve::serving(&server)?.stop());
+    let (report, asked) = std::thread::scope(|s| {
+        let serving = s.spawn(|| run_in(model, &server));
+        let addr = wait_listening(&server, &serving)?;
+        let start = Instant::now();
+        let asks: Vec<_> = (1..)
+            .zip(p.names())
+            .map(|(id, name)| {
+                let clients = &clients;
+                s.spawn(move || ask(clients, addr, &name, id))
+            })
+            .collect();
+        let answered: Vec<Result<(), String>> =
+            asks.into_iter().map(|a| a.join().unwrap_or(Err("panicked".into()))).collect();
+        let asked = start.elapsed();
+        stop.tell();
+        let report = serving.join().unwrap_or_else(|_| Err(Error::failed("the server panicked")));
+        match answered.into_iter().find_map(Result::err) {
+            Some(why) => Err(Error::failed(format!("a client got no answer: {why}"))),
+            None => report.map(|r| (r, asked)),
+        }
+    })?;
+    if let Outcome::Served(served) = &report.outcome {
+        say!("{}", served_line(served, report.elapsed));
+    }
+    say!(
+        "the three answers took {:.2}s (expected ≈ {} = {:.2}s)",
+        asked.as_secs_f64(),
+        expect.formula,
+        expect.ideal.as_secs_f64()
+    );
+    say!();
+    Ok((report, asked))
+}
+
+/// Waits until the server of `ctx` listens, and says where; or why it never will.
+fn wait_listening(
+    ctx: &Ctx,
+    serving: &std::thread::ScopedJoinHandle<'_, Result<Report, Error>>,
+) -> Result<std::net::SocketAddr, Error> {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(addr) = ctx.serving().and_then(|s| s.address()) {
+            return Ok(addr);
+        }
+        if serving.is_finished() || Instant::now() > give_up {
+            return Err(Error::failed("the server did not start listening"));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Client `name` asks the server for `/data/<id>` on its own connection, and says so.
+fn ask(clients: &Ctx, addr: std::net::SocketAddr, name: &str, id: u64) -> Result<(), String> {
+    clients.record(Some(name), EventKind::Asked);
+    let patience = clients.delay() * 3 + net::PATIENCE;
+    let mut client = net::HttpClient::connect(addr, patience).map_err(|e| e.to_string())?;
+    let (status, body) = client.get(&format!("/data/{id}")).map_err(|e| e.to_string())?;
+    clients.record(Some(name), EventKind::Answered(status));
+    match (status, body == expected::data(id)) {
+        (200, true) => Ok(()),
+        _ => Err(format!("request {name} was answered {status} {body:?}")),
+    }
 }
 
 fn run_printed<M: Model + ?Sized>(model: &M, p: &Params) -> Result<(Report, Duration), Error> {
@@ -196,6 +314,12 @@ pub fn describe(p: &Params) -> String {
     if let Some(w) = p.workers.filter(|_| s.uses(Flag::Workers)) {
         parts.push(format!("P={w}"));
     }
+    if s == Scenario::Serve {
+        parts.push(format!("port {}", p.port));
+        if p.per_core {
+            parts.push("one runtime per core".to_string());
+        }
+    }
     if p.net {
         parts.push(match p.server {
             Some(addr) => format!("net via {addr}"),
@@ -247,6 +371,10 @@ fn check_and_print(report: &Report, baseline: Option<(Duration, u64)>) -> Result
         Outcome::Cpu(cpu) => {
             let (seq, sum) = baseline.unwrap_or_default();
             print_cpu(cpu, seq, sum)
+        }
+        Outcome::Served(served) => {
+            say!("{}", served_line(served, report.elapsed));
+            Ok(())
         }
     }
 }
@@ -359,17 +487,24 @@ pub fn io_rate(io: &IoOutcome, elapsed: Duration, ideal: Duration) -> String {
 ///
 /// A scenario that cannot run or whose work failed does not stop the tour; the tour then ends
 /// with an error that names them.
-pub fn tour<M: Model + ?Sized>(model: &M, tour: &[Params]) -> Result<(), Error> {
+pub fn tour<M: Model + Sync + ?Sized>(model: &M, tour: &[Params]) -> Result<(), Error> {
     let mut rows = Vec::new();
     let mut failed: Vec<(Scenario, Error)> = Vec::new();
     for params in tour {
-        match run_printed(model, params) {
-            Ok((report, ideal)) => rows.push((
-                params.scenario,
-                compared(&report),
-                Expect::of(model.spec(), params),
-                ideal,
-            )),
+        let ran = match params.scenario {
+            Scenario::Serve => serve_gather(model, params),
+            _ => run_printed(model, params),
+        };
+        match ran {
+            Ok((report, measured)) => {
+                let expect = Expect::of(model.spec(), params);
+                // For serve, the clients' time; for cpu, the ideal measured from the baseline.
+                let (elapsed, ideal) = match params.scenario {
+                    Scenario::Serve => (measured, expect.ideal),
+                    _ => (compared(&report), measured),
+                };
+                rows.push((params.scenario, elapsed, expect, ideal));
+            }
             Err(e) => {
                 say!("error in {}: {e}\n", params.scenario);
                 failed.push((params.scenario, e));

@@ -80,7 +80,7 @@ pub fn group(label: &str, events: &[Event], run_end: Duration) -> Group {
             .map(|(_, p)| format!("{p} · "))
             .unwrap_or_default();
         let end = match &e.kind {
-            EventKind::Started | EventKind::Fetching => {
+            EventKind::Started | EventKind::Fetching | EventKind::Opened => {
                 open.insert(task.clone(), lanes.len());
                 lanes.push(Lane {
                     task: format!("{prefix}{task}"),
@@ -101,7 +101,7 @@ pub fn group(label: &str, events: &[Event], run_end: Duration) -> Group {
                 }
                 continue;
             }
-            EventKind::Finished | EventKind::Fetched => End::Done,
+            EventKind::Finished | EventKind::Fetched | EventKind::Closed => End::Done,
             EventKind::Failed(_) => End::Failed,
             EventKind::Panicked(_) => End::Panicked,
             EventKind::TimedOut | EventKind::Cancelled => End::Stopped,

@@ -19,15 +19,16 @@ use rayon::prelude::*;
 use taskset::capacity::DEFAULT_STACK;
 use taskset::expected::data;
 use taskset::{
-    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, Fate, IoOutcome, TaskError, TimeoutOutcome,
-    deliberate_panic, fate, gathered, kernel, net, sys,
+    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, Fate, IoOutcome, ServeOutcome, TaskError,
+    TimeoutOutcome, deliberate_panic, fate, gathered, kernel, net, serve, sys,
 };
 
 pub mod model;
 pub mod rt;
 
 use rt::{
-    REQUEST_STACK, each_on_its_thread, on_threads, stop_at_deadline, threads, with_pool, with_rayon,
+    REQUEST_STACK, each_on_its_thread, on_threads, spawn_connection, stop_at_deadline, threads,
+    with_pool, with_rayon,
 };
 
 /// The seed's `task(name)`: start, wait D, finish. The wait blocks its thread.
@@ -245,4 +246,35 @@ pub fn cpu(ctx: &Ctx) -> Result<CpuOutcome, Error> {
             workers.min(cores as u64)
         ),
     })
+}
+
+/// A thread per connection; or, with `--workers P`, P threads that each accept and serve one
+/// connection at a time.
+pub fn serve(ctx: &Ctx) -> Result<ServeOutcome, Error> {
+    let listener = serve::listen(ctx)?;
+    let how = match ctx.params().workers {
+        None => {
+            // The scope joins every connection's thread before it returns: at the stop, the
+            // requests in flight finish and their connections close.
+            thread::scope(|s| {
+                while let Some(conn) = serve::accept(ctx, &listener) {
+                    // A thread of its own, so that a slow client holds only its own thread.
+                    spawn_connection(s, ctx, conn);
+                }
+            });
+            "a thread per connection, 64 KiB stacks".to_string()
+        }
+        Some(workers) => {
+            // P threads, each accepting on the shared listener: P keep-alive clients hold them
+            // all, and the next one waits in the backlog until one of them leaves.
+            let accepting = |_: &u64| {
+                while let Some(conn) = serve::accept(ctx, &listener) {
+                    serve::connection(ctx, conn);
+                }
+            };
+            on_threads(&(1..=workers).collect::<Vec<_>>(), accepting)?;
+            format!("a pool of {}, one connection at a time each", threads(workers))
+        }
+    };
+    Ok(serve::served(ctx, how))
 }

@@ -13,8 +13,10 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, Builder, Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
+use std::net::TcpStream;
+
 use taskset::capacity::{self, DEFAULT_STACK};
-use taskset::{Error, gathered, panic_message};
+use taskset::{Ctx, Error, gathered, panic_message, serve};
 
 /// The stack of a request thread in `io`: 64 KiB instead of 2 MiB.
 ///
@@ -213,4 +215,21 @@ pub fn with_rayon<R: Send>(
         .thread_name(|i| format!("rayon {i}"))
         .build_scoped(|thread| thread.run(), body)
         .map_err(|e| Error::refused(format!("rayon could not start {workers} threads: {e}")))
+}
+
+/// Serves `conn` on a thread of its own, in `scope`; if the OS refuses the thread, the connection
+/// is closed and the server says so (once) and goes on with the threads it has.
+pub fn spawn_connection<'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    ctx: &'scope Ctx,
+    conn: TcpStream,
+) {
+    let builder = Builder::new().name("connection".into()).stack_size(REQUEST_STACK);
+    if let Err(e) = builder.spawn_scoped(scope, move || serve::connection(ctx, conn)) {
+        let (nproc, _) = taskset::sys::rlimit(libc::RLIMIT_NPROC);
+        ctx.turned_away(&format!(
+            "the OS refused a thread for a connection ({e}; threads-max {}, RLIMIT_NPROC {nproc})",
+            taskset::sys::proc_sys("kernel/threads-max").unwrap_or(0)
+        ));
+    }
 }

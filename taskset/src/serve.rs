@@ -1,0 +1,344 @@
+//! What every model's `serve` shares: the listening socket, an accept that ends at the stop, and
+//! the HTTP/1.1 connection loop, blocking and async, which reads, waits, answers and counts.
+//!
+//! The model is in the accept loop: who serves the connection that `accept` returns. sync-basic
+//! serves it right there, to its end, before it accepts the next; async-sequential awaits it right
+//! there; threads give it a thread, async-concurrent a task; multiprocess's workers each accept for
+//! themselves. What happens on the connection is the same everywhere, so it is written once:
+//! [`connection`] for the blocking models (its database call is a blocking sleep) and
+//! [`connection_async`] for the async ones (its database call is the runtime's timer), both over
+//! the sans-io [`crate::http`].
+//!
+//! `cargo run -p threads -- serve`, then `curl -i localhost:PORT/data/7`.
+
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+use futures_lite::FutureExt;
+use socket2::{Domain, Socket, Type};
+
+use crate::ctx::{Ctx, Serving};
+use crate::http::{self, Next, Reader, Request, Route};
+use crate::outcome::{Error, ServeOutcome};
+use crate::kernel;
+
+
+/// How long a stopping server gives the requests in flight before it closes their connections.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// The listen backlog: the system's `somaxconn`, so that a burst of connects waits in the queue
+/// instead of being dropped (and retried by the client a second later).
+pub fn backlog() -> i32 {
+    crate::sys::proc_sys("net/core/somaxconn").map_or(4096, |n| n.min(i32::MAX as u64) as i32)
+}
+
+/// The server's stop and counts: `ctx` must be a `serve` context.
+pub fn serving(ctx: &Ctx) -> Result<&Serving, Error> {
+    ctx.serving()
+        .ok_or_else(|| Error::refused("serve needs its stop, a pipe, and the OS had none to give"))
+}
+
+/// What the server of `ctx` served, described by `how`: the model's outcome of `serve`.
+pub fn served(ctx: &Ctx, how: impl Into<String>) -> ServeOutcome {
+    ctx.serving().map(|s| s.outcome(how)).unwrap_or_default()
+}
+
+/// Listens on 127.0.0.1 at `--port`, with the backlog at `somaxconn`, and says where.
+pub fn listen(ctx: &Ctx) -> Result<TcpListener, Error> {
+    let mut all = listen_many(ctx, 1)?;
+    Ok(all.remove(0))
+}
+
+/// `n` listeners on the same port, with `SO_REUSEPORT`: the kernel spreads the connections among
+/// them, so that `n` single-threaded runtimes each accept their own (thread-per-core).
+pub fn listen_many(ctx: &Ctx, n: usize) -> Result<Vec<TcpListener>, Error> {
+    let serving = serving(ctx)?;
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], ctx.params().port));
+    let mut all = Vec::with_capacity(n);
+    for _ in 0..n {
+        let listener = bind(addr, n > 1).map_err(|e| {
+            Error::refused(format!("serve cannot listen on {addr} (--port): {e}"))
+        })?;
+        // Port 0: the first listener got one from the OS; the others take the same.
+        addr = listener.local_addr()?;
+        all.push(listener);
+    }
+    serving.listening(addr);
+    say!("listening on http://{addr}");
+    Ok(all)
+}
+
+/// One listening socket: reusable address, the port shared if asked, non-blocking (see [`accept`]).
+fn bind(addr: SocketAddr, share: bool) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    if share {
+        socket.set_reuse_port(true)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(backlog())?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+/// The next connection, or None once the server is told to stop: the blocking models' accept.
+///
+/// It waits in `poll(2)` on the listener and the stop together, so Ctrl-C ends the loop at once;
+/// the listener is non-blocking so that of several threads woken for one connection, those that
+/// lose the race go back to waiting instead of blocking in `accept`.
+pub fn accept(ctx: &Ctx, listener: &TcpListener) -> Option<TcpStream> {
+    let stop = ctx.serving()?.stop();
+    loop {
+        if stop.is_told() {
+            return None;
+        }
+        wait_for(&[listener.as_raw_fd(), stop.fd()], None);
+        match listener.accept() {
+            Ok((conn, _)) => {
+                let _ = conn.set_nonblocking(false);
+                let _ = conn.set_nodelay(true);
+                return Some(conn);
+            }
+            Err(e) => out_of_files(ctx, &e),
+        }
+    }
+}
+
+/// After a failed `accept`: says once, when the open-file limit is the reason, that connections
+/// now wait in the backlog; and backs off a little, since the next accept would fail as fast.
+pub fn out_of_files(ctx: &Ctx, e: &io::Error) {
+    if let Some(libc::EMFILE | libc::ENFILE) = e.raw_os_error() {
+        let (soft, _) = crate::sys::rlimit(libc::RLIMIT_NOFILE);
+        ctx.say_once(&format!(
+            "the open-file limit ({soft}, `ulimit -n`) is reached: new connections wait in the \
+             backlog until one closes"
+        ));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Blocks until one of `fds` is readable, or `timeout` passes; true if one is.
+fn wait_for(fds: &[i32], timeout: Option<Duration>) -> bool {
+    let mut polled: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
+    // SAFETY: poll reads and writes only the array we pass, with its true length.
+    let ready = unsafe { libc::poll(polled.as_mut_ptr(), polled.len() as libc::nfds_t, ms) };
+    ready != 0
+}
+
+/// What the request needs before it can be answered.
+enum Work {
+    /// `/data/<id>`: wait (the handler's database call), then answer `Data <id>`.
+    Wait(Duration, u64),
+    /// `/cpu/<id>`: run the kernel job `id` with these units, then answer its checksum.
+    Compute(u64, u64),
+}
+
+/// The work of `route`, with the server's defaults for what the request leaves out.
+fn work(ctx: &Ctx, route: Route) -> Work {
+    match route {
+        Route::Data { id, delay } => Work::Wait(delay.unwrap_or(ctx.delay()), id),
+        Route::Cpu { id, work } => Work::Compute(id, work.unwrap_or(ctx.params().work)),
+    }
+}
+
+/// Whether the server was told to stop.
+fn stopping(ctx: &Ctx) -> bool {
+    ctx.serving().is_some_and(|s| s.stop().is_told())
+}
+
+/// The bytes of the answer to `request` with `body`; a stopping server closes after it.
+fn answer(ctx: &Ctx, mut request: Request, body: &str, out: &mut Vec<u8>) -> bool {
+    if stopping(ctx) {
+        request.keep_alive = false;
+    }
+    out.clear();
+    http::respond(out, &request, body);
+    request.keep_alive
+}
+
+/// One connection, to its end, for the blocking models: read a request, wait D with a blocking
+/// sleep (the handler's database call) or compute, answer; again, until the client closes, the
+/// idle timeout passes, a bad request comes, or the server stops.
+pub fn connection(ctx: &Ctx, mut conn: TcpStream) {
+    let id = ctx.opened();
+    let (mut reader, mut out) = (Reader::new(), Vec::new());
+    let stop = ctx.serving().map(|s| s.stop().fd());
+    loop {
+        let request = match reader.next_request() {
+            Next::Request(request) => request,
+            Next::Reject(rejection) => {
+                http::reject(&mut out, &rejection);
+                let _ = conn.write_all(&out);
+                ctx.answered(id, rejection.status.code());
+                break;
+            }
+            Next::More => {
+                // Between requests the stop closes the connection; half-way through one, the
+                // rest of it is waited for (up to the idle timeout) and answered.
+                let between = reader.is_idle();
+                if between && stopping(ctx) {
+                    break;
+                }
+                let watched = [Some(conn.as_raw_fd()), stop.filter(|_| between)];
+                let fds: Vec<i32> = watched.into_iter().flatten().collect();
+                if !wait_for(&fds, Some(ctx.params().idle)) {
+                    idle(ctx, &reader, &mut conn);
+                    break;
+                }
+                if between && stopping(ctx) {
+                    break;
+                }
+                match conn.read(reader.spare()) {
+                    Ok(0) => break,
+                    Ok(n) => reader.filled(n),
+                    Err(_) => {
+                        ctx.broke();
+                        break;
+                    }
+                }
+                continue;
+            }
+        };
+        ctx.asked(id);
+        let body = match work(ctx, request.route) {
+            Work::Wait(d, data) => {
+                std::thread::sleep(d);
+                http::data_body(data)
+            }
+            Work::Compute(job, units) => http::cpu_body(kernel::job(job, units)),
+        };
+        let keep_alive = answer(ctx, request, &body, &mut out);
+        if conn.write_all(&out).is_err() {
+            ctx.broke();
+            break;
+        }
+        ctx.answered(id, 200);
+        if !keep_alive {
+            break;
+        }
+    }
+    ctx.closed(id);
+}
+
+/// The idle timeout passed: a half-sent request is told 408; either way the connection closes.
+fn idle(ctx: &Ctx, reader: &Reader, conn: &mut TcpStream) {
+    ctx.idled();
+    if let Some(rejection) = reader.timed_out() {
+        let mut out = Vec::new();
+        http::reject(&mut out, &rejection);
+        let _ = conn.write_all(&out);
+    }
+}
+
+/// A connection as [`connection_async`] reads and writes it: each runtime's socket, in a newtype
+/// of the model's (tokio's `TcpStream`, smol's, async-std's), and that runtime's timer.
+pub trait AsyncConn {
+    /// Reads into `buf`: how many bytes, 0 at the end of the stream.
+    fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>>;
+    /// Writes all of `buf`.
+    fn write_all(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<()>>;
+    /// Waits `d` on the runtime's timer: the async handler's database call.
+    fn sleep(d: Duration) -> impl Future<Output = ()>;
+}
+
+/// One connection, to its end, for the async models: as [`connection`], but the database call is
+/// the runtime's timer, so the thread serves other connections while this one waits.
+///
+/// `/cpu` runs the kernel right here, on the executor thread: a CPU-bound handler holds its
+/// thread, and on a single-threaded runtime every other connection waits for it.
+pub async fn connection_async<C: AsyncConn>(ctx: &Ctx, mut conn: C) {
+    let id = ctx.opened();
+    let (mut reader, mut out) = (Reader::new(), Vec::new());
+    loop {
+        let request = match reader.next_request() {
+            Next::Request(request) => request,
+            Next::Reject(rejection) => {
+                http::reject(&mut out, &rejection);
+                let _ = conn.write_all(&out).await;
+                ctx.answered(id, rejection.status.code());
+                break;
+            }
+            Next::More => {
+                match read_or_stop(ctx, &mut conn, &mut reader).await {
+                    Some(Ok(0)) | None => break,
+                    Some(Ok(n)) => reader.filled(n),
+                    Some(Err(_)) => {
+                        ctx.broke();
+                        break;
+                    }
+                }
+                continue;
+            }
+        };
+        ctx.asked(id);
+        let body = match work(ctx, request.route) {
+            Work::Wait(d, data) => {
+                C::sleep(d).await;
+                http::data_body(data)
+            }
+            Work::Compute(job, units) => http::cpu_body(kernel::job(job, units)),
+        };
+        let keep_alive = answer(ctx, request, &body, &mut out);
+        if conn.write_all(&out).await.is_err() {
+            ctx.broke();
+            break;
+        }
+        ctx.answered(id, 200);
+        if !keep_alive {
+            break;
+        }
+    }
+    ctx.closed(id);
+}
+
+/// The next read, or None when the connection should close instead: the server was told to stop
+/// between requests, or the idle timeout passed (a half-sent request is told 408 first).
+async fn read_or_stop<C: AsyncConn>(
+    ctx: &Ctx,
+    conn: &mut C,
+    reader: &mut Reader,
+) -> Option<io::Result<usize>> {
+    enum Woken {
+        Read(io::Result<usize>),
+        Stop,
+        Idle,
+    }
+    let (idle, between) = (ctx.params().idle, reader.is_idle());
+    let stopped = async move {
+        match ctx.serving() {
+            Some(s) if between => s.stop().wait().await,
+            // Half-way through a request, a stop waits for the rest of it (or the idle timeout).
+            _ => futures_lite::future::pending().await,
+        }
+        Woken::Stop
+    };
+    let timed_out = async {
+        C::sleep(idle).await;
+        Woken::Idle
+    };
+    let read = async { Woken::Read(conn.read(reader.spare()).await) };
+    match read.or(stopped).or(timed_out).await {
+        Woken::Read(read) => Some(read),
+        Woken::Stop => None,
+        Woken::Idle => {
+            ctx.idled();
+            if let Some(rejection) = reader.timed_out() {
+                let mut out = Vec::new();
+                http::reject(&mut out, &rejection);
+                let _ = conn.write_all(&out).await;
+            }
+            None
+        }
+    }
+}
