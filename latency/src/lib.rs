@@ -17,4 +17,4 @@
 pub mod protocol;
 mod server;
 
-pub use server::{ChildServer, Config, Faults, Server, serve_if_child};
+pub use server::{ChildServer, Config, Faults, Server, raise_nofile, serve_if_child};

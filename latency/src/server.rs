@@ -15,17 +15,21 @@ use tokio::sync::watch;
 use crate::protocol::{self, MAX_LINE};
 
 /// Faults to inject, for the tests of the clients' error handling: every n-th request id.
+///
+/// Never the reachability check, id 0 ([`protocol::CHECK_ID`]): `0 % n == 0` for every n, so a
+/// check that could be faulted would always be, and no client could reach a faulty server.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
-    /// Reset the connection (RST, no answer) when `id % n == 0`; 0 for never.
+    /// Reset the connection (RST, no answer) when `id % n == 0`, id ≠ 0; 0 for never.
     pub reset_every: u64,
-    /// Answer with garbage instead of `Data <id>` when `id % n == 0`; 0 for never.
+    /// Answer with garbage instead of `Data <id>` when `id % n == 0`, id ≠ 0; 0 for never.
     pub garble_every: u64,
 }
 
 impl Faults {
+    /// Whether a fault injected every `every` ids hits request `id`.
     fn hits(every: u64, id: u64) -> bool {
-        every != 0 && id % every == 0
+        id != protocol::CHECK_ID && every != 0 && id % every == 0
     }
 }
 
@@ -40,10 +44,12 @@ pub struct Config {
     pub faults: Faults,
     /// Runtime worker threads.
     pub threads: usize,
+    /// How long a connection may stay silent before its request line (see the protocol doc).
+    pub request_timeout: Duration,
 }
 
 impl Config {
-    /// 127.0.0.1, a port the OS picks, no faults, two worker threads.
+    /// 127.0.0.1, a port the OS picks, no faults, two worker threads, the protocol's timeout.
     pub fn new(delay: Duration) -> Config {
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
         Config {
@@ -51,6 +57,7 @@ impl Config {
             delay,
             faults: Faults::default(),
             threads: 2,
+            request_timeout: protocol::REQUEST_TIMEOUT,
         }
     }
 }
@@ -79,6 +86,12 @@ impl Server {
 
     /// Starts a server as configured; returns once it is listening.
     pub fn start_with(config: Config) -> io::Result<Server> {
+        if config.delay > Duration::from_millis(protocol::MAX_DELAY_MS) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("the delay is over {} ms", protocol::MAX_DELAY_MS),
+            ));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.threads)
             .thread_name("latency-server")
@@ -166,12 +179,21 @@ async fn answer(stream: TcpStream, config: Config, served: Arc<AtomicU64>) {
     let mut reader = AsyncBufReader::new(stream);
     let mut line = String::new();
     let mut limited = (&mut reader).take(MAX_LINE as u64);
-    let read = tokio::time::timeout(Duration::from_secs(10), limited.read_line(&mut line));
-    let Ok(Ok(_)) = read.await else { return };
+    let patience = config.request_timeout;
+    let read = tokio::time::timeout(patience, limited.read_line(&mut line)).await;
     let mut stream = reader.into_inner();
-    let Some((id, delay)) = protocol::parse_request(&line) else {
-        let _ = stream.write_all(b"ERR bad request\n").await;
-        return;
+    let request = match read {
+        Ok(Ok(0) | Err(_)) => return, // the client went away: no one to answer
+        Ok(Ok(_)) => protocol::parse_request(&line),
+        // Said, not just closed: a client that was too slow to ask learns why it got nothing.
+        Err(_) => Err(format!("ERR no request line within {patience:?}")),
+    };
+    let (id, delay) = match request {
+        Ok(request) => request,
+        Err(refusal) => {
+            let _ = stream.write_all(format!("{refusal}\n").as_bytes()).await;
+            return;
+        }
     };
     served.fetch_add(1, Ordering::Relaxed);
     tokio::time::sleep(delay.unwrap_or(config.delay)).await;
@@ -266,17 +288,27 @@ pub fn serve_if_child() -> bool {
     true
 }
 
-/// Raises the open-file limit from soft to hard (a server holds one descriptor per connection).
-pub(crate) fn raise_nofile() {
+/// Raises the open-file limit from soft to hard (a server holds one descriptor per connection);
+/// returns the limit now in force.
+pub fn raise_nofile() -> u64 {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit and setrlimit only read and write the struct we pass.
     unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
-            lim.rlim_cur = lim.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                ..lim
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim = raised;
+            }
         }
     }
+    lim.rlim_cur
 }
