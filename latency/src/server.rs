@@ -1,6 +1,6 @@
 //! The server itself, in-process ([`Server`]) or in a child process ([`ChildServer`]).
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -321,7 +321,14 @@ pub fn serve_if_child() -> bool {
             std::process::exit(2);
         }
     };
-    println!("listening on {}", server.addr());
+    let mut out = io::stdout();
+    if writeln!(out, "listening on {}", server.addr())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        // The parent is gone before it could read the address: nothing to serve.
+        return true;
+    }
     // Serve until stdin closes: the parent exited, was killed, or dropped its ChildServer.
     let _ = io::stdin().read_to_end(&mut Vec::new());
     drop(server);

@@ -5,6 +5,7 @@
 //!
 //! A bad flag value is one line that names the flag and the numbers it takes, and exit status 2.
 
+use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -57,7 +58,8 @@ fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) if !e.use_stderr() => {
-            print!("{e}");
+            // A closed stdout (`--help | head -1`) ends quietly too.
+            let _ = write!(io::stdout(), "{e}");
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -86,7 +88,14 @@ fn main() -> ExitCode {
     };
     match Server::start_with(config) {
         Ok(server) => {
-            println!("listening on {}", server.addr());
+            let mut out = io::stdout();
+            if writeln!(out, "listening on {}", server.addr())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                // No one can read the address (`| true`, a closed pipe): serving would be for no one.
+                return ExitCode::SUCCESS;
+            }
             // Serve until the process is stopped; Ctrl-C ends it, and with it every connection.
             loop {
                 std::thread::park();
