@@ -5,9 +5,11 @@
 //! so what differs between runs is the client, never the server.
 //!
 //! It is built once, on tokio, and kept out of the way:
-//! - a listen backlog at the system's `somaxconn` (tokio's default is 1024): ten thousand
-//!   simultaneous connects would overflow a 1024 queue, the dropped SYNs are retried by the client
-//!   after a full second, and the fixture, not the model, would set the p99;
+//! - a listen backlog at the system's `somaxconn` (tokio's default is 1024), on each of four
+//!   listeners sharing the port (SO_REUSEPORT), each with its own accept loop: ten thousand
+//!   simultaneous connects would overflow a 1024 queue, and a fast client's 19,900 overflowed one
+//!   of 4096; the dropped SYNs are retried by the client after a full second, and the fixture, not
+//!   the model, would set the p99;
 //! - its own runtime on its own threads, or its own process ([`ChildServer`]), so that it never
 //!   shares a scheduler, a file-descriptor table or an RSS figure with the model being measured.
 //!
@@ -21,4 +23,4 @@ pub mod load;
 pub mod protocol;
 mod server;
 
-pub use server::{ChildServer, Config, Faults, Server, serve_if_child};
+pub use server::{ChildServer, Config, Faults, Server, raise_nofile, serve_if_child};

@@ -2,43 +2,64 @@
 //!
 //! Prints `listening on 127.0.0.1:PORT`, then answers `GET <id> [<ms>]` with `Data <id>` after
 //! the delay until stopped (Ctrl-C). Point any model at it with `io --net --server 127.0.0.1:PORT`.
+//!
+//! A bad flag value is one line that names the flag and the numbers it takes, and exit status 2.
 
+use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use latency::protocol::MAX_DELAY_MS;
 use latency::{Config, Faults, Server};
 
 /// A TCP server on loopback that answers each request after D ms.
 #[derive(Parser)]
-#[command(name = "latency-server")]
+#[command(
+    name = "latency-server",
+    after_help = "Request id 0 is the reachability check that `io --net` sends before its run: it \
+                  is never faulted, so --reset-every and --garble-every hit ids 1, 2, … only."
+)]
 struct Args {
-    /// Delay for requests that do not ask for one, in milliseconds
-    #[arg(long = "delay-ms", default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    /// Delay for requests that do not ask for one, in milliseconds (at most 3600000, one hour;
+    /// a request that asks for more is answered `ERR`)
+    #[arg(long = "delay-ms", value_name = "MS", default_value_t = 100,
+          value_parser = whole(0, MAX_DELAY_MS), allow_negative_numbers = true)]
     delay_ms: u64,
     /// Address to listen on (loopback only: this is a test fixture)
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
     /// Port to listen on; 0 lets the OS pick
-    #[arg(long, default_value_t = 0)]
-    port: u16,
+    #[arg(long, default_value_t = 0, value_parser = whole(0, u16::MAX.into()), allow_negative_numbers = true)]
+    port: u64,
     /// Worker threads of the server's runtime
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, default_value_t = 2, value_parser = whole(1, 64), allow_negative_numbers = true)]
     threads: u64,
-    /// Fault injection: reset the connection of every N-th request id (0: never)
-    #[arg(long = "reset-every", default_value_t = 0)]
+    /// Fault injection: reset the connection of every N-th request id, never id 0 (0: never)
+    #[arg(long = "reset-every", value_name = "N", default_value_t = 0,
+          value_parser = whole(0, u64::MAX), allow_negative_numbers = true)]
     reset_every: u64,
-    /// Fault injection: garble the answer to every N-th request id (0: never)
-    #[arg(long = "garble-every", default_value_t = 0)]
+    /// Fault injection: garble the answer to every N-th request id, never id 0 (0: never)
+    #[arg(long = "garble-every", value_name = "N", default_value_t = 0,
+          value_parser = whole(0, u64::MAX), allow_negative_numbers = true)]
     garble_every: u64,
+}
+
+/// A parser for a whole number from `min` to `max`, whose error says which numbers are accepted.
+fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
+    move |text| match text.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
+    }
 }
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) if !e.use_stderr() => {
-            print!("{e}");
+            // A closed stdout (`--help | head -1`) ends quietly too.
+            let _ = write!(io::stdout(), "{e}");
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -56,17 +77,25 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let config = Config {
-        addr: SocketAddr::new(args.host, args.port),
+        addr: SocketAddr::new(args.host, args.port as u16),
         delay: Duration::from_millis(args.delay_ms),
         faults: Faults {
             reset_every: args.reset_every,
             garble_every: args.garble_every,
         },
         threads: args.threads as usize,
+        ..Config::new(Duration::ZERO)
     };
     match Server::start_with(config) {
         Ok(server) => {
-            println!("listening on {}", server.addr());
+            let mut out = io::stdout();
+            if writeln!(out, "listening on {}", server.addr())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                // No one can read the address (`| true`, a closed pipe): serving would be for no one.
+                return ExitCode::SUCCESS;
+            }
             // Serve until the process is stopped; Ctrl-C ends it, and with it every connection.
             loop {
                 std::thread::park();
