@@ -3,10 +3,10 @@
 
 use taskset::{
     CpuOutcome, CpuRun, Ctx, Error, Flag, Model, ModelSpec, Order, Outcome, Params, Pool, Runtime,
-    Scenario, capacity,
+    Scenario, capacity, serve,
 };
 
-use crate::executor;
+use crate::{executor, tokio_rt};
 
 /// The model's name, how it runs tasks, and the flags it takes: the runtime, and the thread count
 /// of `io` and `cpu`.
@@ -17,7 +17,7 @@ pub const SPEC: ModelSpec = ModelSpec {
     order: Order::Concurrent,
     pool: Pool::Never,
     stalls: true,
-    accepts: &[Flag::Runtime, Flag::Workers],
+    accepts: &[Flag::Runtime, Flag::Workers, Flag::PerCore],
     refusals: &[],
 };
 
@@ -86,6 +86,58 @@ impl AsyncConcurrent {
         Ok(threads as usize)
     }
 
+    /// `serve --per-core`: one thread per core, each with a single-threaded runtime and a listener
+    /// of its own.
+    fn serve_per_core(&self, ctx: &Ctx) -> Result<Outcome, Error> {
+        if self.runtime != Runtime::Tokio {
+            return Err(Error::refused(format!(
+                "--per-core is written for tokio, whose current-thread runtime is a whole runtime \
+                 per thread; {} shares one reactor among its threads",
+                self.runtime
+            )));
+        }
+        let n = self.threads(ctx.params())?;
+        // The kernel spreads the connections among the listeners (SO_REUSEPORT); a task never
+        // leaves the thread that accepted its connection: no work stealing, no locks between
+        // cores, and a core that is busy is busy for its own connections only.
+        let listeners = serve::listen_many(ctx, n)?;
+        let stop = serve::serving(ctx)?.stop();
+        let ended = std::thread::scope(|s| {
+            let mut cores = Vec::new();
+            for (i, listener) in listeners.into_iter().enumerate() {
+                let core = move || -> Result<(), Error> {
+                    let rt = tokio_rt::Runtime::new(1)?;
+                    rt.block_on(tokio_rt::serve_on(rt.spawner(), ctx, listener))
+                        .map(drop)
+                };
+                match std::thread::Builder::new()
+                    .name(format!("core {i}"))
+                    .spawn_scoped(s, core)
+                {
+                    Ok(handle) => cores.push(handle),
+                    // The cores already serving stop too, and the scope joins them.
+                    Err(e) => {
+                        stop.tell();
+                        return Err(capacity::thread_refused(i, n, &e));
+                    }
+                }
+            }
+            let ended: Vec<Result<(), Error>> = cores
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or(Err(Error::failed("a core's thread panicked")))
+                })
+                .collect();
+            ended.into_iter().collect::<Result<(), Error>>()
+        });
+        ended?;
+        let how = format!(
+            "thread-per-core: {n} current-thread tokio runtimes, one SO_REUSEPORT listener each"
+        );
+        Ok(Outcome::Served(serve::served(ctx, how)))
+    }
+
     /// `cpu` twice, on one executor thread and on P: one gains nothing, the other up to P×.
     fn cpu(&self, ctx: &Ctx) -> Result<Outcome, Error> {
         let mut runs = Vec::new();
@@ -119,9 +171,10 @@ impl Model for AsyncConcurrent {
     fn run(&self, ctx: &Ctx) -> Result<Outcome, Error> {
         let threads = match ctx.scenario() {
             Scenario::Cpu => return self.cpu(ctx),
+            Scenario::Serve if ctx.params().per_core => return self.serve_per_core(ctx),
             // One executor thread for the seed's scenarios, so that the stall in `blocking` shows
             // whole: with more, blocking sleeps would hold only some of them.
-            Scenario::Io => self.threads(ctx.params())?,
+            Scenario::Io | Scenario::Serve => self.threads(ctx.params())?,
             _ => 1,
         };
         let outcome = on_runtime!(self.runtime, threads, |rt, m| {
@@ -131,6 +184,10 @@ impl Model for AsyncConcurrent {
             Outcome::Io(mut io) => {
                 io.how = format!("{} · {}", io.how, executor(self.runtime, threads));
                 Ok(Outcome::Io(io))
+            }
+            Outcome::Served(mut served) => {
+                served.how = format!("{} · {}", served.how, executor(self.runtime, threads));
+                Ok(Outcome::Served(served))
             }
             other => Ok(other),
         }

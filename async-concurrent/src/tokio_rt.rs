@@ -14,17 +14,18 @@
 //! `cargo run -p async-concurrent -- gather --delay-ms 300 --runtime tokio`
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener as StdListener};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use futures_lite::FutureExt;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use taskset::expected::data;
 use taskset::{
-    CpuRun, Ctx, Error, ErrorsOutcome, Fate, IoOutcome, TaskError, TimeoutOutcome,
-    deliberate_panic, fate, gathered, kernel, net,
+    CpuRun, Ctx, Error, ErrorsOutcome, Fate, IoOutcome, ServeOutcome, TaskError, TimeoutOutcome,
+    deliberate_panic, fate, gathered, kernel, net, serve,
 };
 
 use crate::{blocking_phase, blocking_wait, caught};
@@ -267,6 +268,29 @@ pub async fn cpu(rt: &Rt, ctx: &Ctx) -> Result<CpuRun, Error> {
     })
 }
 
+/// The server: a task per connection, each served by `serve::connection_async`.
+pub async fn serve(rt: &Rt, ctx: &Ctx) -> Result<ServeOutcome, Error> {
+    serve_on(rt, ctx, serve::listen(ctx)?).await
+}
+
+/// [`serve`] on a listener of the caller's: thread-per-core gives each runtime its own.
+pub async fn serve_on(rt: &Rt, ctx: &Ctx, listener: StdListener) -> Result<ServeOutcome, Error> {
+    let listener = listen(listener)?;
+    while let Some(conn) = accept(ctx, &listener).await {
+        // Spawned, so that each connection makes progress on its own while this loop goes straight
+        // back to accepting. Awaiting it here instead is async-sequential's server.
+        detach(spawn(rt, ctx, move |ctx| async move {
+            serve::connection_async(&ctx, conn).await
+        }));
+    }
+    // No more accepting: the connections in flight finish their request, or the grace runs out.
+    let grace = Instant::now() + serve::GRACE;
+    while ctx.serving().is_some_and(|s| s.open() > 0) && Instant::now() < grace {
+        sleep(Duration::from_millis(5)).await;
+    }
+    Ok(serve::served(ctx, format!("one {SPAWN} per connection")))
+}
+
 // ---- tokio's own pieces: its timer, spawn and join, and the runtime itself ----
 
 /// How the output lines name the runtime's spawn, its timeout and its blocking pool.
@@ -320,6 +344,52 @@ async fn roundtrip(addr: SocketAddr, line: String) -> std::io::Result<String> {
     let mut reply = String::new();
     stream.read_line(&mut reply).await?;
     Ok(reply)
+}
+
+/// The server's listener, on the runtime: from the `std` one, which is non-blocking already.
+fn listen(listener: StdListener) -> Result<TcpListener, Error> {
+    Ok(TcpListener::from_std(listener)?)
+}
+
+/// The next connection, or None once the server is told to stop.
+async fn accept(ctx: &Ctx, listener: &TcpListener) -> Option<Conn> {
+    let stop = ctx.serving()?.stop();
+    loop {
+        let accepted = async { Some(listener.accept().await) }.or(async {
+            stop.wait().await;
+            None
+        });
+        match accepted.await? {
+            Ok((conn, _)) => {
+                let _ = conn.set_nodelay(true);
+                return Some(Conn(conn));
+            }
+            Err(e) if serve::out_of_files(ctx, &e) => sleep(Duration::from_millis(10)).await,
+            Err(_) => {}
+        }
+    }
+}
+
+/// Lets a task run on without its handle.
+fn detach<T>(task: JoinHandle<T>) {
+    drop(task);
+}
+
+/// A connection of the server, read and written the way `serve::connection_async` asks.
+struct Conn(TcpStream);
+
+impl serve::AsyncConn for Conn {
+    async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).await
+    }
+
+    async fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf).await
+    }
+
+    async fn sleep(d: Duration) {
+        sleep(d).await
+    }
 }
 
 /// A tokio runtime, built once and used for many runs.

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use taskset::expected::data;
 use taskset::{
-    CpuOutcome, CpuRun, Ctx, ErrorsOutcome, Fate, IoOutcome, TaskError, TimeoutOutcome,
-    deliberate_panic, fate, kernel, panic_message,
+    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, Fate, IoOutcome, ServeOutcome, TaskError,
+    TimeoutOutcome, deliberate_panic, fate, kernel, panic_message, serve,
 };
 
 pub mod model;
@@ -197,4 +197,18 @@ pub async fn cpu(ctx: &Ctx) -> CpuOutcome {
         runs: run.into_iter().collect(),
         note: "async-sequential: one core works, the others idle; async gains nothing".to_string(),
     }
+}
+
+/// The server, awaited: accept a connection, await it to its end, then accept the next.
+pub async fn serve(ctx: &Ctx) -> Result<ServeOutcome, Error> {
+    let listener = rt::listen(serve::listen(ctx)?)?;
+    while let Some(conn) = rt::accept(ctx, &listener).await {
+        // The classic mistake: `.await` serves this connection to its end before the loop accepts
+        // the next one, as sync-basic does. The fix is one word: spawn it (async-concurrent).
+        serve::connection_async(ctx, conn).await;
+    }
+    Ok(serve::served(
+        ctx,
+        "one connection at a time, each awaited to its end",
+    ))
 }

@@ -13,10 +13,16 @@ pub const SPEC: ModelSpec = ModelSpec {
     pool: Pool::Never,
     stalls: false,
     accepts: &[Flag::Runtime],
-    refusals: &[(
-        Flag::Workers,
-        "it awaits one task at a time on one thread, so it has no pool",
-    )],
+    refusals: &[
+        (
+            Flag::PerCore,
+            "one runtime per core is async-concurrent's server, on tokio",
+        ),
+        (
+            Flag::Workers,
+            "it awaits one task at a time on one thread, so it has no pool",
+        ),
+    ],
 };
 
 /// The async, one-after-another model on one runtime.

@@ -15,8 +15,10 @@ use std::panic::UnwindSafe;
 use std::time::Duration;
 
 use futures_lite::FutureExt;
-use futures_lite::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use taskset::{Error, Runtime, net};
+use futures_lite::io::{
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+};
+use taskset::{Ctx, Error, Runtime, net, serve};
 
 /// The runtime polling this task: tokio, async-std, or (anything else) smol.
 fn current() -> Runtime {
@@ -88,6 +90,80 @@ async fn exchange(
     let mut reply = String::new();
     stream.read_line(&mut reply).await?;
     Ok(reply)
+}
+
+/// The server's listener, on the runtime polling us.
+pub enum Listener {
+    /// tokio's.
+    Tokio(tokio::net::TcpListener),
+    /// async-std's.
+    AsyncStd(async_std::net::TcpListener),
+    /// smol's.
+    Smol(smol::net::TcpListener),
+}
+
+/// The `std` listener of `serve::listen` (non-blocking already), on the runtime polling us.
+pub fn listen(listener: std::net::TcpListener) -> Result<Listener, Error> {
+    Ok(match current() {
+        Runtime::Tokio => Listener::Tokio(tokio::net::TcpListener::from_std(listener)?),
+        Runtime::AsyncStd => Listener::AsyncStd(listener.into()),
+        Runtime::Smol => Listener::Smol(listener.try_into()?),
+    })
+}
+
+/// The next connection, or None once the server is told to stop.
+pub async fn accept(ctx: &Ctx, listener: &Listener) -> Option<Conn> {
+    let stop = ctx.serving()?.stop();
+    loop {
+        let accepted = async {
+            Some(match listener {
+                Listener::Tokio(l) => l.accept().await.map(|(c, _)| Conn::Tokio(c)),
+                Listener::AsyncStd(l) => l.accept().await.map(|(c, _)| Conn::AsyncStd(c)),
+                Listener::Smol(l) => l.accept().await.map(|(c, _)| Conn::Smol(c)),
+            })
+        };
+        let stopped = async {
+            stop.wait().await;
+            None
+        };
+        match accepted.or(stopped).await? {
+            Ok(conn) => return Some(conn),
+            Err(e) if serve::out_of_files(ctx, &e) => sleep(Duration::from_millis(10)).await,
+            Err(_) => {}
+        }
+    }
+}
+
+/// A connection of the server, on the runtime that accepted it.
+pub enum Conn {
+    /// tokio's.
+    Tokio(tokio::net::TcpStream),
+    /// async-std's.
+    AsyncStd(async_std::net::TcpStream),
+    /// smol's.
+    Smol(smol::net::TcpStream),
+}
+
+impl serve::AsyncConn for Conn {
+    async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Tokio(s) => tokio::io::AsyncReadExt::read(s, buf).await,
+            Conn::AsyncStd(s) => s.read(buf).await,
+            Conn::Smol(s) => s.read(buf).await,
+        }
+    }
+
+    async fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Conn::Tokio(s) => tokio::io::AsyncWriteExt::write_all(s, buf).await,
+            Conn::AsyncStd(s) => s.write_all(buf).await,
+            Conn::Smol(s) => s.write_all(buf).await,
+        }
+    }
+
+    async fn sleep(d: Duration) {
+        sleep(d).await
+    }
 }
 
 /// Runs `fut` to completion on `runtime`, on this thread: the `asyncio.run` of the seed.

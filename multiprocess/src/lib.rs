@@ -15,10 +15,12 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
+use std::net::TcpListener;
 use taskset::expected::data;
+
 use taskset::{
-    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, Fate, IoOutcome, TaskError, TaskFailure,
-    TimeoutOutcome, deliberate_panic, fate, net,
+    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, Fate, IoOutcome, ServeOutcome, TaskError,
+    TaskFailure, TimeoutOutcome, deliberate_panic, fate, net, serve,
 };
 
 pub mod model;
@@ -253,4 +255,39 @@ pub fn cpu(ctx: &Ctx) -> Result<CpuOutcome, Error> {
                process (before the clock here) and sending every job and result through a pipe"
             .to_string(),
     })
+}
+
+/// Prefork, as gunicorn's sync workers: P worker processes share the listening socket, each
+/// accepting and serving one connection at a time; the parent replaces a worker that dies, and
+/// at the stop asks them all to finish and report.
+pub fn serve(ctx: &Ctx) -> Result<ServeOutcome, Error> {
+    let listener = serve::listen(ctx)?;
+    let p = ctx.params();
+    let workers = p.pool();
+    // Each worker is this program again, handed the listening socket itself (a descriptor left
+    // open across exec): the kernel gives each new connection to a worker waiting in accept.
+    let jobs = (1..=workers).map(|worker| Job::Serve {
+        worker,
+        fd: std::os::fd::AsRawFd::as_raw_fd(&listener),
+        delay: p.delay,
+        units: p.work,
+        idle: p.idle,
+        trace: ctx.traces_connection(1),
+    });
+    let how = format!("prefork: {workers} worker processes, one connection at a time each");
+    let mut served = serve::served(ctx, how);
+    for (task, end) in Procs::prefork(ctx, &listener, workers)?.run(jobs) {
+        let counts = returned(ctx, &task, end).map_err(Error::failed)?;
+        served.add(&protocol::served(&counts).ok_or(Error::failed(counts))?);
+    }
+    Ok(served)
+}
+
+/// One prefork worker, in its child process: accept on the shared socket, serve that connection
+/// to its end, then accept the next: sync-basic's server, P times over.
+pub fn serve_worker(ctx: &Ctx, listener: &TcpListener) -> ServeOutcome {
+    while let Some(conn) = serve::accept(ctx, listener) {
+        serve::connection(ctx, conn);
+    }
+    serve::served(ctx, "one connection at a time")
 }

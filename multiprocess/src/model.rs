@@ -10,10 +10,16 @@ pub const SPEC: ModelSpec = ModelSpec {
     pool: Pool::Always,
     stalls: false,
     accepts: &[Flag::Workers],
-    refusals: &[(
-        Flag::Runtime,
-        "its tasks are blocking code in child processes, with no async runtime",
-    )],
+    refusals: &[
+        (
+            Flag::PerCore,
+            "one runtime per core is async-concurrent's server, on tokio",
+        ),
+        (
+            Flag::Runtime,
+            "its tasks are blocking code in child processes, with no async runtime",
+        ),
+    ],
 };
 
 /// The processes model: one child process per task, or a pool of them.

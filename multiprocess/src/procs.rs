@@ -29,6 +29,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::net::TcpListener;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -112,6 +113,10 @@ pub struct Procs<'c> {
     queue: VecDeque<usize>,
     /// A pool replaces the workers that die; one child per job does not.
     pool: bool,
+    /// Prefork: the server's stop, watched beside the pipes; once told, the workers are asked to
+    /// stop (SIGTERM) and given the grace to finish their connection.
+    watch: Option<std::sync::Arc<taskset::stop::Stop>>,
+    stopping: bool,
     /// The jobs run once more after their worker died (each at most once).
     retried: Vec<bool>,
 }
@@ -136,6 +141,8 @@ impl<'c> Procs<'c> {
             queue: VecDeque::new(),
             pool: false,
             retried: Vec::new(),
+            watch: None,
+            stopping: false,
         })
     }
 
@@ -172,6 +179,34 @@ impl<'c> Procs<'c> {
             procs.spawn_worker("started")?;
         }
         Ok(procs)
+    }
+
+    /// Prefork: `p` workers that inherit `listener` (its descriptor stays open across `exec`) and
+    /// serve on it until the server of `ctx` is told to stop.
+    pub fn prefork(ctx: &'c Ctx, listener: &TcpListener, p: u64) -> Result<Procs<'c>, Error> {
+        let stop = taskset::serve::serving(ctx)?.stop().clone();
+        let fd = listener.as_raw_fd();
+        // SAFETY: fcntl on a descriptor we own, clearing only its close-on-exec flag.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
+        }
+        let mut procs = Procs::pool(ctx, p)?;
+        procs.watch = Some(stop);
+        Ok(procs)
+    }
+
+    /// The server was told to stop: each worker is asked to (SIGTERM), finishes the connection it
+    /// serves and reports; one that does not within the grace is killed.
+    fn stop_serving(&mut self) {
+        self.stopping = true;
+        self.queue.clear();
+        let grace = Instant::now() + taskset::serve::GRACE + self.ctx.delay();
+        for kid in &mut self.kids {
+            // SAFETY: kill sends a signal to a child we started and have not reaped.
+            unsafe { libc::kill(kid.pid as i32, libc::SIGTERM) };
+            kid.hang_at = grace;
+        }
     }
 
     /// Starts one pool worker and says so (`pool worker pid 42 started`).
@@ -334,6 +369,19 @@ impl<'c> Procs<'c> {
                 owners.push(k);
             }
         }
+        let watched = self
+            .watch
+            .as_ref()
+            .filter(|_| !self.stopping)
+            .map(|s| s.fd());
+        if let Some(fd) = watched {
+            fds.push(libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+            owners.push(usize::MAX);
+        }
         let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
         // SAFETY: poll reads and writes only the array we pass, with its true length.
         let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
@@ -345,6 +393,10 @@ impl<'c> Procs<'c> {
                 .map(|(k, _)| *k)
                 .collect();
             ready.dedup();
+            if ready.last() == Some(&usize::MAX) {
+                ready.pop();
+                self.stop_serving();
+            }
             // From the last: handling child k may remove it, which moves the last child to k.
             for k in ready.into_iter().rev() {
                 self.service(k);
@@ -399,6 +451,12 @@ impl<'c> Procs<'c> {
         let (job, limit) = &self.jobs[j];
         let task = job.task();
         let ended = match report {
+            // A prefork worker's connection: `w2.7` is worker 2's seventh.
+            Report::Event { kind, task: conn } if job.restarts() => {
+                let conn = format!("{task}.{conn}");
+                self.ctx.trace_from(format!("pid {pid}"), &conn, kind);
+                return Ok(());
+            }
             Report::Event { kind, task: named } => {
                 if named != task {
                     return Err(format!(

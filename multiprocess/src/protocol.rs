@@ -15,6 +15,9 @@
 //! slow <name> <work>         timeout's task      result [<text>]       the job returned (last line)
 //! request <id> <delay> [<addr>]  one io request  error <text>          the job failed (last line)
 //! cpu <id> <units>           one kernel job
+//! serve <w> <fd> <delay> <units> <idle> trace|quiet     prefork: serve on the inherited socket
+//!                                                     fd until SIGTERM; with `trace`, report
+//!                            opened <conn>, asked <conn>, answered <conn> <status>, closed <conn>
 //! ```
 //!
 //! Durations are written in milliseconds with a unit, `2000ms` or `66.667ms`. Every job ends with
@@ -32,7 +35,7 @@ use std::fmt::{self, Write as _};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use taskset::{EventKind, TaskError, net};
+use taskset::{EventKind, ServeOutcome, TaskError, net};
 
 /// A job the parent sends to a worker: one line on the worker's stdin.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +96,21 @@ pub enum Job {
         /// Units of work (W).
         units: u64,
     },
+    /// Prefork `serve`: accept on the inherited listening socket and serve, until SIGTERM.
+    Serve {
+        /// Which of the P workers (1..=P): its connections are named `w<worker>.<n>`.
+        worker: u64,
+        /// The listening socket's descriptor, inherited across `exec`.
+        fd: i32,
+        /// D of `/data/<id>`.
+        delay: Duration,
+        /// W of `/cpu/<id>`.
+        units: u64,
+        /// The idle timeout of a connection.
+        idle: Duration,
+        /// Whether to report every connection's events (for a timeline or the tests).
+        trace: bool,
+    },
 }
 
 impl Job {
@@ -107,6 +125,7 @@ impl Job {
             | Job::Request { id, .. }
             | Job::Cpu { id, .. } => id.to_string(),
             Job::Risky { .. } => "risky".to_string(),
+            Job::Serve { worker, .. } => format!("w{worker}"),
         }
     }
 
@@ -125,9 +144,17 @@ impl Job {
         matches!(self, Job::Cpu { .. })
     }
 
-    /// How long the job should take on an idle machine; its deadline is set from this.
+    /// Whether a worker that dies running it is replaced by a new one that runs it again: a
+    /// prefork worker's job is to serve, for as long as the server does.
+    pub fn restarts(&self) -> bool {
+        matches!(self, Job::Serve { .. })
+    }
+
+    /// How long the job should take on an idle machine; its deadline is set from this (a server
+    /// has none: it serves until it is told to stop).
     pub fn expected(&self) -> Duration {
         match self {
+            Job::Serve { .. } => Duration::from_secs(365 * 24 * 3600),
             Job::Task { delay, .. } | Job::Fetch { delay, .. } | Job::Block { delay, .. } => *delay,
             Job::Request { delay, server, .. } => match server {
                 // A request may wait for its answer that long before it gives up by itself.
@@ -158,6 +185,19 @@ impl Job {
                 line
             }
             Job::Cpu { id, units } => format!("cpu {id} {units}"),
+            Job::Serve {
+                worker,
+                fd,
+                delay,
+                units,
+                idle,
+                trace,
+            } => format!(
+                "serve {worker} {fd} {} {units} {} {}",
+                ms(*delay),
+                ms(*idle),
+                if *trace { "trace" } else { "quiet" }
+            ),
         }
     }
 
@@ -210,6 +250,14 @@ impl Job {
                 id: id(1)?,
                 units: id(2)?,
             },
+            Some("serve") => Job::Serve {
+                worker: id(1)?,
+                fd: words.get(2).and_then(|w| w.parse().ok()).ok_or_else(bad)?,
+                delay: dur(3)?,
+                units: id(4)?,
+                idle: dur(5)?,
+                trace: words.get(6) == Some(&"trace"),
+            },
             _ => return Err(bad()),
         };
         Ok(job)
@@ -242,13 +290,17 @@ impl From<Result<String, TaskError>> for Report {
     }
 }
 
-/// The event words of the protocol, and the events they stand for.
-const EVENTS: [(&str, EventKind); 5] = [
+/// The event words of the protocol, and the events they stand for; `answered <conn> <status>`
+/// is the one event with a value.
+const EVENTS: [(&str, EventKind); 8] = [
     ("started", EventKind::Started),
     ("finished", EventKind::Finished),
     ("fetching", EventKind::Fetching),
     ("fetched", EventKind::Fetched),
     ("blocked", EventKind::Blocked),
+    ("opened", EventKind::Opened),
+    ("asked", EventKind::Asked),
+    ("closed", EventKind::Closed),
 ];
 
 impl Report {
@@ -258,6 +310,12 @@ impl Report {
         match word {
             "result" => Some(Report::Result(rest.to_string())),
             "error" if !rest.is_empty() => Some(Report::Error(rest.to_string())),
+            "answered" => {
+                let (task, status) = rest.split_once(' ')?;
+                let kind = EventKind::Answered(status.parse().ok()?);
+                let task = task.to_string();
+                (!task.is_empty()).then_some(Report::Event { kind, task })
+            }
             _ => {
                 let (_, kind) = EVENTS.iter().find(|(w, _)| *w == word)?;
                 let task = rest.to_string();
@@ -276,6 +334,10 @@ impl fmt::Display for Report {
         // A value is one line: a newline inside it would end the line early.
         let flat = |s: &str| s.replace(['\n', '\r'], " ");
         match self {
+            Report::Event {
+                kind: EventKind::Answered(status),
+                task,
+            } => write!(f, "answered {task} {status}"),
             Report::Event { kind, task } => {
                 let word = EVENTS
                     .iter()
@@ -288,6 +350,50 @@ impl fmt::Display for Report {
             Report::Error(error) => write!(f, "error {}", flat(error)),
         }
     }
+}
+
+/// A prefork worker's counts, as its `result` line carries them.
+pub fn served_line(s: &ServeOutcome) -> String {
+    let counts = [
+        s.requests,
+        s.connections,
+        s.rejected,
+        s.errors,
+        s.timeouts,
+        s.turned_away,
+        s.peak,
+    ];
+    counts.map(|n| n.to_string()).join(" ")
+}
+
+/// Parses what [`served_line`] wrote.
+pub fn served(text: &str) -> Option<ServeOutcome> {
+    let n: Vec<u64> = text
+        .split(' ')
+        .map(|w| w.parse().ok())
+        .collect::<Option<_>>()?;
+    let [
+        requests,
+        connections,
+        rejected,
+        errors,
+        timeouts,
+        turned_away,
+        peak,
+    ] = n[..]
+    else {
+        return None;
+    };
+    Some(ServeOutcome {
+        requests,
+        connections,
+        rejected,
+        errors,
+        timeouts,
+        turned_away,
+        peak,
+        ..ServeOutcome::default()
+    })
 }
 
 /// A duration as the protocol writes it: `2000ms`, `66.667ms`.
@@ -336,6 +442,14 @@ mod tests {
                 server: None,
             },
             Job::Cpu { id: 1, units: 20 },
+            Job::Serve {
+                worker: 2,
+                fd: 3,
+                delay: d,
+                units: 20,
+                idle: d,
+                trace: true,
+            },
         ] {
             assert_eq!(Job::parse(&job.line()), Ok(job));
         }
@@ -350,6 +464,10 @@ mod tests {
             Report::Event {
                 kind: EventKind::Started,
                 task: "A".into(),
+            },
+            Report::Event {
+                kind: EventKind::Answered(431),
+                task: "3".into(),
             },
             Report::Result(String::new()),
             Report::Result("Data 1".into()),

@@ -18,6 +18,7 @@
 
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
+use std::os::fd::FromRawFd;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -124,7 +125,39 @@ fn run(job: Job) -> Result<String, TaskError> {
             .map(ms)
             .map_err(TaskError),
         Job::Cpu { id, units } => Ok(taskset::kernel::job(id, units).to_string()),
+        Job::Serve {
+            fd,
+            delay,
+            units,
+            idle,
+            trace,
+            ..
+        } => serve_here(fd, delay, units, idle, trace).map_err(|e| TaskError(e.to_string())),
     }
+}
+
+/// A prefork worker's job: serve on the inherited socket `fd` until SIGTERM, then report the
+/// counts (`requests connections rejected errors timeouts turned-away peak`).
+fn serve_here(
+    fd: i32,
+    delay: Duration,
+    units: u64,
+    idle: Duration,
+    trace: bool,
+) -> Result<String, Error> {
+    let mut p = Params::of(Scenario::Serve);
+    (p.delay, p.work, p.idle) = (delay, units, idle);
+    // The parent draws or checks what a traced worker reports: a timeline asks the child for it.
+    p.timeline = trace.then(|| "the parent's".into());
+    let ctx = Ctx::new(p, Output::Forward(forward));
+    let stop = taskset::serve::serving(&ctx)?.stop().clone();
+    // SIGTERM from the parent tells the stop: the connection in hand is finished, then we report.
+    taskset::stop::on_signals(&stop)?;
+    // SAFETY: the parent left this descriptor open across exec for us; nothing else owns it.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    let served = crate::serve_worker(&ctx, &listener);
+    stop.tell();
+    Ok(crate::protocol::served_line(&served))
 }
 
 /// The child's context for a job that waits `delay` (and asks `server`): its events go up the

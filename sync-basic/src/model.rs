@@ -12,6 +12,10 @@ pub const SPEC: ModelSpec = ModelSpec {
     accepts: &[],
     refusals: &[
         (
+            Flag::PerCore,
+            "one runtime per core is async-concurrent's server, on tokio",
+        ),
+        (
             Flag::Workers,
             "it runs one task at a time on the main thread, so it has no pool",
         ),

@@ -165,12 +165,13 @@ impl Ctx {
 
     /// Whether `serve` records connection `conn`'s events: for the tests and the timelines, and
     /// at most the first [`MAX_LANES`] connections (a server may see millions).
-    fn traces_connection(&self, conn: u64) -> bool {
+    pub fn traces_connection(&self, conn: u64) -> bool {
         let p = &self.inner.params;
         let wanted = match self.inner.output {
             Output::Record => true,
-            Output::Print => p.timeline.is_some(),
-            Output::Silent | Output::Forward(_) => false,
+            // A prefork worker is asked for its connections' events with a timeline of its own.
+            Output::Print | Output::Forward(_) => p.timeline.is_some(),
+            Output::Silent => false,
         };
         wanted && conn <= MAX_LANES
     }
@@ -182,7 +183,12 @@ impl Ctx {
         let open = s.open.fetch_add(1, Ordering::Relaxed) + 1;
         s.peak.fetch_max(open, Ordering::Relaxed);
         if self.traces_connection(conn) {
-            self.push(current_worker(), Some(&conn.to_string()), EventKind::Opened, false);
+            self.push(
+                current_worker(),
+                Some(&conn.to_string()),
+                EventKind::Opened,
+                false,
+            );
         }
         conn
     }
@@ -190,7 +196,12 @@ impl Ctx {
     /// A request arrived on connection `conn`.
     pub fn asked(&self, conn: u64) {
         if self.traces_connection(conn) {
-            self.push(current_worker(), Some(&conn.to_string()), EventKind::Asked, false);
+            self.push(
+                current_worker(),
+                Some(&conn.to_string()),
+                EventKind::Asked,
+                false,
+            );
         }
     }
 
@@ -198,7 +209,11 @@ impl Ctx {
     /// other a bad request turned down.
     pub fn answered(&self, conn: u64, status: u16) {
         let Some(s) = self.serving() else { return };
-        let counter = if status == 200 { &s.requests } else { &s.rejected };
+        let counter = if status == 200 {
+            &s.requests
+        } else {
+            &s.rejected
+        };
         counter.fetch_add(1, Ordering::Relaxed);
         if self.traces_connection(conn) {
             let kind = EventKind::Answered(status);
@@ -211,7 +226,12 @@ impl Ctx {
         let Some(s) = self.serving() else { return };
         s.open.fetch_sub(1, Ordering::Relaxed);
         if self.traces_connection(conn) {
-            self.push(current_worker(), Some(&conn.to_string()), EventKind::Closed, false);
+            self.push(
+                current_worker(),
+                Some(&conn.to_string()),
+                EventKind::Closed,
+                false,
+            );
         }
     }
 
@@ -301,6 +321,12 @@ impl Ctx {
     /// Records an event that another process reported (multiprocess): it names its own worker.
     pub fn record_from(&self, worker: String, task: Option<&str>, kind: EventKind) {
         self.push(worker, task, kind, true);
+    }
+
+    /// Records, without printing, an event another process reported: multiprocess's prefork
+    /// workers report their connections for the timeline and the tests, never for the screen.
+    pub fn trace_from(&self, worker: String, task: &str, kind: EventKind) {
+        self.push(worker, Some(task), kind, false);
     }
 
     fn push(&self, worker: String, task: Option<&str>, kind: EventKind, print: bool) {

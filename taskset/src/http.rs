@@ -78,8 +78,8 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::params::{DELAY_MS, Limit, WORK};
 use crate::expected;
+use crate::params::{DELAY_MS, Limit, WORK};
 
 /// The largest request head (request line and header fields) read: 8 KiB, as nginx's default.
 pub const MAX_HEAD: usize = 8 * 1024;

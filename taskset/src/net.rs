@@ -124,7 +124,10 @@ impl HttpClient {
                 Ok(0) => return true,
                 Ok(_) => continue,
                 Err(e) => {
-                    let waiting = matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut);
+                    let waiting = matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    );
                     return !waiting;
                 }
             }

@@ -39,12 +39,18 @@ fn reap_children() {
         return;
     };
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
             continue;
         };
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
         // `pid (comm) state ppid …`: the name may hold spaces, so read after its last ')'.
-        let ppid = stat.rfind(')').and_then(|i| stat[i + 1..].split_whitespace().nth(1));
+        let ppid = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().nth(1));
         if ppid.and_then(|p| p.parse::<u32>().ok()) == Some(me) {
             // SAFETY: kill sends a signal to a child of ours; it touches no memory.
             unsafe { libc::kill(pid, libc::SIGKILL) };

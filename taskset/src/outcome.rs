@@ -284,6 +284,19 @@ pub struct ServeOutcome {
     pub how: String,
 }
 
+impl ServeOutcome {
+    /// Adds the counts of `other` (one of several servers on one port: prefork's workers).
+    pub fn add(&mut self, other: &ServeOutcome) {
+        self.requests += other.requests;
+        self.connections += other.connections;
+        self.peak += other.peak;
+        self.rejected += other.rejected;
+        self.errors += other.errors;
+        self.timeouts += other.timeouts;
+        self.turned_away += other.turned_away;
+    }
+}
+
 /// What a scenario returned, whichever it was.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {

@@ -96,9 +96,16 @@ fn served_line(s: &ServeOutcome, elapsed: Duration) -> String {
 /// The tour's `serve`: the server's `gather`. The model serves; clients A, B and C ask it at
 /// once, each on its own connection; the time from their first request to their last answer is
 /// D where the model serves them at once, and 3·D where it serves one connection at a time.
-fn serve_gather<M: Model + Sync + ?Sized>(model: &M, p: &Params) -> Result<(Report, Duration), Error> {
+fn serve_gather<M: Model + Sync + ?Sized>(
+    model: &M,
+    p: &Params,
+) -> Result<(Report, Duration), Error> {
     let expect = Expect::of(model.spec(), p);
-    say!("== serve · {} · {} · clients A, B, C at once ==", model.label(), describe(p));
+    say!(
+        "== serve · {} · {} · clients A, B, C at once ==",
+        model.label(),
+        describe(p)
+    );
     let server = Ctx::new(p.clone(), Output::Silent);
     let clients = Ctx::new(p.clone(), Output::Print);
     let stop = Arc::clone(serve::serving(&server)?.stop());
@@ -113,11 +120,15 @@ fn serve_gather<M: Model + Sync + ?Sized>(model: &M, p: &Params) -> Result<(Repo
                 s.spawn(move || ask(clients, addr, &name, id))
             })
             .collect();
-        let answered: Vec<Result<(), String>> =
-            asks.into_iter().map(|a| a.join().unwrap_or(Err("panicked".into()))).collect();
+        let answered: Vec<Result<(), String>> = asks
+            .into_iter()
+            .map(|a| a.join().unwrap_or(Err("panicked".into())))
+            .collect();
         let asked = start.elapsed();
         stop.tell();
-        let report = serving.join().unwrap_or_else(|_| Err(Error::failed("the server panicked")));
+        let report = serving
+            .join()
+            .unwrap_or_else(|_| Err(Error::failed("the server panicked")));
         match answered.into_iter().find_map(Result::err) {
             Some(why) => Err(Error::failed(format!("a client got no answer: {why}"))),
             None => report.map(|r| (r, asked)),
@@ -158,7 +169,9 @@ fn ask(clients: &Ctx, addr: std::net::SocketAddr, name: &str, id: u64) -> Result
     clients.record(Some(name), EventKind::Asked);
     let patience = clients.delay() * 3 + net::PATIENCE;
     let mut client = net::HttpClient::connect(addr, patience).map_err(|e| e.to_string())?;
-    let (status, body) = client.get(&format!("/data/{id}")).map_err(|e| e.to_string())?;
+    let (status, body) = client
+        .get(&format!("/data/{id}"))
+        .map_err(|e| e.to_string())?;
     clients.record(Some(name), EventKind::Answered(status));
     match (status, body == expected::data(id)) {
         (200, true) => Ok(()),

@@ -22,9 +22,8 @@ use socket2::{Domain, Socket, Type};
 
 use crate::ctx::{Ctx, Serving};
 use crate::http::{self, Next, Reader, Request, Route};
-use crate::outcome::{Error, ServeOutcome};
 use crate::kernel;
-
+use crate::outcome::{Error, ServeOutcome};
 
 /// How long a stopping server gives the requests in flight before it closes their connections.
 pub const GRACE: Duration = Duration::from_secs(5);
@@ -59,9 +58,8 @@ pub fn listen_many(ctx: &Ctx, n: usize) -> Result<Vec<TcpListener>, Error> {
     let mut addr = SocketAddr::from(([127, 0, 0, 1], ctx.params().port));
     let mut all = Vec::with_capacity(n);
     for _ in 0..n {
-        let listener = bind(addr, n > 1).map_err(|e| {
-            Error::refused(format!("serve cannot listen on {addr} (--port): {e}"))
-        })?;
+        let listener = bind(addr, n > 1)
+            .map_err(|e| Error::refused(format!("serve cannot listen on {addr} (--port): {e}")))?;
         // Port 0: the first listener got one from the OS; the others take the same.
         addr = listener.local_addr()?;
         all.push(listener);
@@ -102,22 +100,24 @@ pub fn accept(ctx: &Ctx, listener: &TcpListener) -> Option<TcpStream> {
                 let _ = conn.set_nodelay(true);
                 return Some(conn);
             }
-            Err(e) => out_of_files(ctx, &e),
+            Err(e) if out_of_files(ctx, &e) => std::thread::sleep(Duration::from_millis(10)),
+            Err(_) => {}
         }
     }
 }
 
-/// After a failed `accept`: says once, when the open-file limit is the reason, that connections
-/// now wait in the backlog; and backs off a little, since the next accept would fail as fast.
-pub fn out_of_files(ctx: &Ctx, e: &io::Error) {
-    if let Some(libc::EMFILE | libc::ENFILE) = e.raw_os_error() {
+/// After a failed `accept`: true when the open-file limit is the reason, said once (connections
+/// now wait in the backlog); the caller then backs off a little, as the next accept would fail.
+pub fn out_of_files(ctx: &Ctx, e: &io::Error) -> bool {
+    let out = matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
+    if out {
         let (soft, _) = crate::sys::rlimit(libc::RLIMIT_NOFILE);
         ctx.say_once(&format!(
             "the open-file limit ({soft}, `ulimit -n`) is reached: new connections wait in the \
              backlog until one closes"
         ));
-        std::thread::sleep(Duration::from_millis(10));
     }
+    out
 }
 
 /// Blocks until one of `fds` is readable, or `timeout` passes; true if one is.

@@ -69,6 +69,7 @@ impl Model for Broken {
             Scenario::Timeout => Outcome::Timeout(self.timeout(ctx)?),
             Scenario::Io => Outcome::Io(self.io(ctx)?),
             Scenario::Cpu => Outcome::Cpu(self.cpu(ctx)?),
+            Scenario::Serve => return Err(Error::refused("a broken model does not serve")),
         })
     }
 }

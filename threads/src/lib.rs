@@ -273,7 +273,10 @@ pub fn serve(ctx: &Ctx) -> Result<ServeOutcome, Error> {
                 }
             };
             on_threads(&(1..=workers).collect::<Vec<_>>(), accepting)?;
-            format!("a pool of {}, one connection at a time each", threads(workers))
+            format!(
+                "a pool of {}, one connection at a time each",
+                threads(workers)
+            )
         }
     };
     Ok(serve::served(ctx, how))

@@ -10,10 +10,16 @@ pub const SPEC: ModelSpec = ModelSpec {
     pool: Pool::WhenAsked,
     stalls: false,
     accepts: &[Flag::Workers],
-    refusals: &[(
-        Flag::Runtime,
-        "it runs plain OS threads that block, with no async runtime",
-    )],
+    refusals: &[
+        (
+            Flag::PerCore,
+            "one runtime per core is async-concurrent's server, on tokio",
+        ),
+        (
+            Flag::Runtime,
+            "it runs plain OS threads that block, with no async runtime",
+        ),
+    ],
 };
 
 /// The OS-threads model: one thread per task, pools of P threads, and rayon.

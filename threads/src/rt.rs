@@ -224,7 +224,9 @@ pub fn spawn_connection<'scope>(
     ctx: &'scope Ctx,
     conn: TcpStream,
 ) {
-    let builder = Builder::new().name("connection".into()).stack_size(REQUEST_STACK);
+    let builder = Builder::new()
+        .name("connection".into())
+        .stack_size(REQUEST_STACK);
     if let Err(e) = builder.spawn_scoped(scope, move || serve::connection(ctx, conn)) {
         let (nproc, _) = taskset::sys::rlimit(libc::RLIMIT_NPROC);
         ctx.turned_away(&format!(

@@ -27,8 +27,8 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use taskset::params::{DELAY_MS, WORK};
 use taskset::http::{self, Route};
+use taskset::params::{DELAY_MS, WORK};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::signal::unix::{SignalKind, signal};
 
