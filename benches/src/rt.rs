@@ -1,39 +1,63 @@
-//! The async runtimes, each built once, outside the measured loop.
+//! The async runtimes, each built once, outside the measured loop, with the shape the model
+//! crates' own `Runtime`s will have: `Runtime::new(threads)`, then `rt.block_on(|rt| scenario)`.
 //!
-//! tokio's own benches build the runtime first and time `rt.block_on(..)`; the same is done here
-//! for every runtime: a tokio current-thread and multi-thread runtime, a smol `Executor` with its
-//! helper threads already running, and async-std, whose global runtime starts on first use (a
-//! warm-up call) and is then entered with its own `block_on`.
+//! ADAPT: this file goes once async-concurrent's `tokio_rt::Runtime`, `smol_rt::Runtime` and
+//! `async_std_rt::Runtime` land: `Env` holds those instead, and each row's `|_| f(c)` becomes
+//! `|rt| f(rt, c)`. tokio's own benches build the runtime first and time `rt.block_on(..)`; the
+//! same is done here for every runtime.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
+use async_concurrent::async_std_rt;
 use smol::Executor;
 
-use crate::plan;
+/// A tokio runtime: one thread (the current-thread flavour, asyncio's loop) or `threads` workers.
+pub struct Tokio(tokio::runtime::Runtime);
 
-/// A tokio runtime with one thread (asyncio's event loop) or `threads` workers.
-pub fn tokio(threads: usize) -> tokio::runtime::Runtime {
-    let mut builder = if threads == 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(threads);
-        b
-    };
-    builder.enable_all().build().expect("a tokio runtime")
+impl Tokio {
+    /// Builds the runtime; its workers idle until a `block_on`.
+    pub fn new(threads: usize) -> Tokio {
+        let mut builder = if threads == 1 {
+            tokio::runtime::Builder::new_current_thread()
+        } else {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(threads);
+            b
+        };
+        Tokio(builder.enable_all().build().expect("a tokio runtime"))
+    }
+
+    /// Runs the future `f` makes on this runtime, from this thread.
+    pub fn block_on<F: Future>(&self, f: impl FnOnce(&tokio::runtime::Handle) -> F) -> F::Output {
+        self.0.block_on(f(self.0.handle()))
+    }
 }
 
-/// The executor threads of the models' `io` and `cpu` runs: one per core.
-pub fn pool() -> usize {
-    plan::cores() as usize
+/// async-std's global runtime, entered with its own `block_on`: on this thread alone (1, every
+/// task spawned locally) or with the tasks on its pool (its size fixed by async-std at start).
+pub struct AsyncStd(usize);
+
+impl AsyncStd {
+    /// Starts the global runtime (its threads and its reactor), so no iteration pays for it.
+    pub fn new(threads: usize) -> AsyncStd {
+        async_std::task::block_on(async_std::task::spawn(async {}));
+        AsyncStd(threads)
+    }
+
+    /// Runs the future `f` makes, as async-concurrent's `block_on` does.
+    pub fn block_on<F: Future>(
+        &self,
+        f: impl FnOnce(()) -> F,
+    ) -> Result<F::Output, taskset::Error> {
+        async_std_rt::block_on(self.0, f(()))
+    }
 }
 
 /// A smol executor that `threads` threads run: this one inside [`Smol::block_on`], and
 /// `threads - 1` helpers started here, which run it until the value is dropped.
 pub struct Smol {
-    ex: Arc<Executor<'static>>,
+    ex: &'static Executor<'static>,
     stop: Option<smol::channel::Sender<()>>,
     helpers: Vec<JoinHandle<()>>,
 }
@@ -41,11 +65,13 @@ pub struct Smol {
 impl Smol {
     /// Starts the helper threads; they idle on the executor until tasks arrive.
     pub fn new(threads: usize) -> Smol {
-        let ex = Arc::new(Executor::new());
+        // One executor per bench process, for the whole run: leaking it lets every future
+        // borrow it for 'static, as smol's examples do with a `static` executor.
+        let ex: &'static Executor<'static> = Box::leak(Box::new(Executor::new()));
         let (stop, stopped) = smol::channel::unbounded::<()>();
         let helpers = (1..threads)
             .map(|i| {
-                let (ex, stopped) = (ex.clone(), stopped.clone());
+                let stopped = stopped.clone();
                 thread::Builder::new()
                     .name(format!("smol-bench-{i}"))
                     .spawn(move || smol::block_on(ex.run(stopped.recv())).map_or((), drop))
@@ -59,14 +85,12 @@ impl Smol {
         }
     }
 
-    /// The executor, for the model's functions that spawn on it.
-    pub fn ex(&self) -> &Executor<'static> {
-        &self.ex
-    }
-
-    /// Runs `fut` on this thread, which runs the executor meanwhile, beside the helpers.
-    pub fn block_on<T>(&self, fut: impl Future<Output = T>) -> T {
-        smol::block_on(self.ex.run(fut))
+    /// Runs the future `f` makes on the executor, this thread running it meanwhile.
+    pub fn block_on<F: Future>(
+        &self,
+        f: impl FnOnce(&'static Executor<'static>) -> F,
+    ) -> F::Output {
+        smol::block_on(self.ex.run(f(self.ex)))
     }
 }
 
@@ -78,9 +102,4 @@ impl Drop for Smol {
             let _ = h.join();
         }
     }
-}
-
-/// Starts async-std's global runtime (its threads and its reactor), so no iteration pays for it.
-pub fn warm_async_std() {
-    async_std::task::block_on(async_std::task::spawn(async {}));
 }

@@ -1,197 +1,307 @@
-//! The chart: one panel per workload, time per unit against N on log-log axes, one line per model
-//! (solid), its bare primitive in the same colour (dashed), the seed's Python in black (dotted).
+//! The charts: one picture per workload, time per unit against N on log-log axes. Each model is
+//! one solid line in the colour it has in every picture; its bare primitive is dashed in the same
+//! colour (grey where one floor serves several models); the stall of `blocking` is dotted; the
+//! seed's Python is black and dotted. The legend names each model once, its floor beneath it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use benches::plan::{Role, Workload, id};
+use benches::plan::{ALL, Kind, Line, Model, Workload, count, fmt_ns};
 
-use crate::data::{Results, rows};
+use crate::data::Results;
 use crate::python::Python;
 
-/// One line of a panel: its name, what it is, and its (N, time per unit) points.
-type Series = (String, Role, Vec<(f64, f64)>);
+const WIDTH: u32 = 1200;
+const HEIGHT: u32 = 640;
+const LEGEND: u32 = 400;
+/// The floor of several models at once (cpu's `thread::scope`).
+const SHARED: RGBColor = RGBColor(90, 90, 90);
 
-const WIDTH: u32 = 1800;
-const HEIGHT: u32 = 1500;
-
-/// A colour per family of lines: the same runtime or model keeps its colour across the panels.
-fn colour(line: &str) -> RGBColor {
-    let palette = [
-        (id::SYNC, RGBColor(120, 120, 120)),
-        ("async-sequential", RGBColor(188, 189, 34)),
-        ("tokio, multi", RGBColor(255, 127, 14)),
-        ("tokio, current", RGBColor(140, 86, 75)),
-        ("tokio", RGBColor(214, 39, 40)),
-        ("async_std", RGBColor(31, 119, 180)),
-        ("async-std", RGBColor(31, 119, 180)),
-        ("smol", RGBColor(44, 160, 44)),
-        ("spawn_blocking", RGBColor(214, 39, 40)),
-        ("unblock", RGBColor(44, 160, 44)),
-        ("rayon", RGBColor(23, 190, 207)),
-        ("thread", RGBColor(148, 103, 189)),
-        ("scope", RGBColor(148, 103, 189)),
-        ("multiprocess", RGBColor(227, 119, 194)),
-        ("Command", RGBColor(227, 119, 194)),
+/// A colour per model, the same in every picture (the tab10 palette, in [`Model::ALL`] order).
+fn colour(m: Model) -> RGBColor {
+    const PALETTE: [RGBColor; 10] = [
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(214, 39, 40),
+        RGBColor(255, 127, 14),
+        RGBColor(140, 86, 75),
+        RGBColor(31, 119, 180),
+        RGBColor(44, 160, 44),
+        RGBColor(148, 103, 189),
+        RGBColor(23, 190, 207),
+        RGBColor(227, 119, 194),
     ];
-    palette
+    PALETTE[Model::ALL
         .iter()
-        .find(|(key, _)| line.contains(key))
-        .map_or(BLACK, |(_, c)| *c)
+        .position(|x| *x == m)
+        .expect("a model of the plan")]
 }
 
-/// Draws the five panels and the key into an SVG at `path`.
-pub fn draw(results: &Results, py: Option<&Python>, title: &str, path: &Path) -> Result<()> {
-    let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-    let (top, body) = root.split_vertically(44);
-    top.draw(&Text::new(title.to_string(), (16, 12), ("sans-serif", 22)))
-        .map_err(|e| anyhow!("{e}"))?;
-    let panels = body.split_evenly((2, 3));
-    for (w, area) in Workload::ALL.iter().zip(&panels) {
-        panel(results, py, *w, area).map_err(|e| anyhow!("{}: {e}", w.name()))?;
-    }
-    key(&panels[5]).map_err(|e| anyhow!("{e}"))?;
-    root.present().map_err(|e| anyhow!("{e}"))?;
-    Ok(())
+/// How a series is stroked.
+#[derive(Clone, Copy, PartialEq)]
+enum Stroke {
+    Solid,
+    Dashed,
+    Dotted,
 }
 
-/// One workload: every measured line's time per unit against N.
-fn panel<DB: DrawingBackend>(
+/// One line of a picture, and its entry in the legend (indented: drawn under its model's).
+struct Series {
+    name: String,
+    colour: RGBColor,
+    stroke: Stroke,
+    indent: bool,
+    points: Vec<(f64, f64)>,
+}
+
+/// Draws `<dir>/chart-<workload>.svg` for every workload with results; returns the paths.
+pub fn draw_all(
     results: &Results,
     py: Option<&Python>,
-    w: Workload,
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let rows = rows(results, w);
-    let mut series: Vec<Series> = Vec::new();
-    for line in w.lines() {
-        let points: Vec<(f64, f64)> = rows
-            .iter()
-            .filter(|r| r.line.id == line.id)
-            .map(|r| (r.n as f64, r.per_unit()))
-            .collect();
-        // A line measured at one size only (sync-basic's one request) is a point, not a line.
-        if points.len() > 1 {
-            series.push((line.id.to_string(), line.role, points));
+    dir: &Path,
+    stamp: &str,
+) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for w in ALL {
+        let series = series(results, py, w);
+        if series.iter().any(|s| !s.points.is_empty()) {
+            let path = dir.join(format!("chart-{}.svg", w.name));
+            draw(w, &series, stamp, &path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            written.push(path);
         }
     }
-    let python = match (w, py) {
-        (Workload::Spawn, Some(py)) => &py.spawn[..],
-        (Workload::IoTimer, Some(py)) => &py.io_timer[..],
-        _ => &[],
+    Ok(written)
+}
+
+/// The lines of `w`, each model followed by its stall and its own floor; shared floors last.
+fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
+    let line = |l: &Line, colour, stroke, indent| Series {
+        name: l.id.to_string(),
+        colour,
+        stroke,
+        indent,
+        // One size only (sequential I/O at N = 1) is in the tables, not a line.
+        points: Some(results.per_unit(w, l.id))
+            .filter(|p| p.len() > 1)
+            .unwrap_or_default(),
     };
-    if python.len() > 1 {
-        let points = python
+    let mut all = Vec::new();
+    let mut shared: Vec<&Line> = Vec::new();
+    for m in Model::ALL {
+        let of_model: Vec<&Line> = w.lines.iter().filter(|l| l.model == Some(m)).collect();
+        for (i, l) in of_model.iter().enumerate() {
+            let stroke = if l.kind == Kind::Stall {
+                Stroke::Dotted
+            } else {
+                Stroke::Solid
+            };
+            all.push(line(l, colour(m), stroke, i > 0));
+            let Some(bare) = w.bare_of(l) else { continue };
+            if w.floor_of(bare).len() == 1 {
+                all.push(line(bare, colour(m), Stroke::Dashed, true));
+            } else if !shared.iter().any(|s| s.id == bare.id) {
+                shared.push(bare);
+            }
+        }
+    }
+    all.extend(
+        shared
+            .into_iter()
+            .map(|b| line(b, SHARED, Stroke::Dashed, false)),
+    );
+    if let Some(points) = py.map(|py| py.points(w)).filter(|p| p.len() > 1) {
+        let points = points
             .iter()
             .map(|&(n, s)| (n as f64, s * 1e9 / n as f64))
             .collect();
-        series.push(("python asyncio (the seed)".into(), Role::Baseline, points));
+        let name = "python asyncio (the seed)".to_string();
+        all.push(Series {
+            name,
+            colour: BLACK,
+            stroke: Stroke::Dotted,
+            indent: false,
+            points,
+        });
     }
-    let all = series.iter().flat_map(|(_, _, p)| p.iter());
+    all
+}
+
+/// Tick values on a log axis from `lo` to `hi`: powers of ten, or 1-2-5, or finer, whichever
+/// first gives at least four.
+fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let steps: [&[f64]; 3] = [
+        &[1.0],
+        &[1.0, 2.0, 5.0],
+        &[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0],
+    ];
+    let decades = lo.log10().floor() as i32..=hi.log10().ceil() as i32;
+    let within = |step: &[f64]| -> Vec<f64> {
+        let all = decades
+            .clone()
+            .flat_map(|e| step.iter().map(move |s| s * 10f64.powi(e)));
+        all.filter(|v| (lo..=hi).contains(v)).collect()
+    };
+    let mut found = Vec::new();
+    for step in steps {
+        found = within(step);
+        if found.len() >= 4 {
+            break;
+        }
+    }
+    found
+}
+
+/// One workload's picture: the chart on the left, the legend on the right.
+fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()> {
+    let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (top, body) = root.split_vertically(60);
+    top.draw(&Text::new(
+        format!("{} — {}", w.name, w.about),
+        (16, 10),
+        ("sans-serif", 20),
+    ))?;
+    let sub = format!("median time per {} against N, log-log · {stamp}", w.unit);
+    top.draw(&Text::new(
+        sub,
+        (16, 36),
+        ("sans-serif", 14).into_font().color(&RGBColor(90, 90, 90)),
+    ))?;
+    let (plot, legend) = body.split_horizontally(WIDTH - LEGEND);
+    let points = series.iter().flat_map(|s| s.points.iter());
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in all {
+    for &(x, y) in points {
         (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
     }
-    let area = area.margin(8, 8, 8, 8);
-    if series.is_empty() {
-        let msg = format!("{}: no results", w.name());
-        return area.draw(&Text::new(msg, (20, 20), ("sans-serif", 16)));
-    }
-    // The key goes under the chart, where it hides no line.
-    let (area, below) = area.split_vertically(area.dim_in_pixel().1 * 68 / 100);
-    let mut chart = ChartBuilder::on(&area)
-        .caption(format!("{} — {}", w.name(), w.about()), ("sans-serif", 14))
-        .x_label_area_size(36)
-        .y_label_area_size(64)
+    let mut xs: Vec<f64> = w
+        .sizes()
+        .into_iter()
+        .map(|n| n as f64)
+        .filter(|n| (x0..=x1).contains(n))
+        .collect();
+    xs.dedup();
+    let (y0, y1) = (y0 / 1.3, y1 * 1.3);
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(16)
+        .x_label_area_size(46)
+        .y_label_area_size(84)
         .build_cartesian_2d(
-            (x0 / 1.5..x1 * 1.5).log_scale(),
-            (y0 / 2.0..y1 * 3.0).log_scale(),
+            (x0 / 1.4..x1 * 1.4).log_scale().with_key_points(xs),
+            (y0..y1).log_scale().with_key_points(ticks(y0, y1)),
         )?;
     chart
         .configure_mesh()
         .x_desc("N")
-        .y_desc(format!("time per {}", w.unit()))
-        .y_label_formatter(&|v| benches::plan::fmt_ns(*v))
-        .x_label_formatter(&|v| format!("{v}"))
-        .x_labels(12)
-        .y_labels(12)
-        .label_style(("sans-serif", 12))
-        .light_line_style(WHITE.mix(0.0))
+        .y_desc(format!("time per {}", w.unit))
+        .x_label_formatter(&|v| count(v.round() as u64))
+        .y_label_formatter(&|v| fmt_ns(*v))
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .bold_line_style(RGBColor(225, 225, 225))
         .draw()?;
-    for (i, (name, role, points)) in series.iter().enumerate() {
-        let c = colour(name);
-        let python = name.starts_with("python");
-        let style = if python {
-            BLACK.stroke_width(2)
-        } else {
-            c.stroke_width(2)
+    for s in series.iter().filter(|s| !s.points.is_empty()) {
+        let style = s.colour.stroke_width(2);
+        let pts = s.points.clone();
+        match s.stroke {
+            Stroke::Solid => chart.draw_series(LineSeries::new(pts, style))?,
+            Stroke::Dashed => chart.draw_series(DashedLineSeries::new(pts, 9, 6, style))?,
+            Stroke::Dotted => chart.draw_series(DashedLineSeries::new(pts, 2, 4, style))?,
         };
-        let dash = match (role, python) {
-            (_, true) => Some((2, 4)),
-            (Role::Bare, _) => Some((8, 5)),
-            _ => None,
-        };
-        match dash {
-            Some((size, gap)) => {
-                chart.draw_series(DashedLineSeries::new(points.clone(), size, gap, style))?
-            }
-            None => chart.draw_series(LineSeries::new(points.clone(), style))?,
-        };
-        let marker = if python { BLACK } else { c };
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 2, marker.filled())))?;
-        // Its entry in the key: two columns under the chart.
-        let (col, row) = ((i % 2) as i32, (i / 2) as i32);
-        let (x, y) = (70 + col * 270, 8 + row * 17);
-        let sample = match dash {
-            Some(_) => vec![(x, y + 6), (x + 8, y + 6)],
-            None => vec![(x, y + 6), (x + 22, y + 6)],
-        };
-        below.draw(&PathElement::new(sample, style))?;
-        if dash.is_some() {
-            below.draw(&PathElement::new(
-                vec![(x + 14, y + 6), (x + 22, y + 6)],
-                style,
-            ))?;
+        chart.draw_series(
+            s.points
+                .iter()
+                .map(|&p| Circle::new(p, 3, s.colour.filled())),
+        )?;
+    }
+    key(&legend, series)
+}
+
+/// The legend: every series with its stroke, models once each; then how to read the strokes.
+fn key<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    series: &[Series],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let grey = RGBColor(110, 110, 110);
+    let mut y = 24;
+    for s in series {
+        let x = if s.indent { 28 } else { 8 };
+        let style = s.colour.stroke_width(2);
+        let sample = vec![(x, y + 8), (x + 30, y + 8)];
+        match s.stroke {
+            Stroke::Solid => area.draw(&PathElement::new(sample, style))?,
+            Stroke::Dashed => area.draw(&DashedPathElement::new(sample, 8, 5, style))?,
+            Stroke::Dotted => area.draw(&DashedPathElement::new(sample, 2, 4, style))?,
         }
-        below.draw(&Text::new(name.clone(), (x + 28, y), ("sans-serif", 12)))?;
+        let mut name = s.name.clone();
+        if s.points.is_empty() {
+            name += " (one size: in the tables)";
+        }
+        let font = ("sans-serif", 14)
+            .into_font()
+            .color(if s.points.is_empty() { &grey } else { &BLACK });
+        area.draw(&Text::new(name, (x + 38, y + 1), font))?;
+        y += 21;
+    }
+    let notes = [
+        "solid: a model, run through its own library",
+        "dashed: its bare primitive, in its colour",
+        "   (grey: the floor of several models)",
+        "dotted: the stall, a blocking call on the loop;",
+        "   black: the seed's Python asyncio",
+        "dots: the sizes measured",
+    ];
+    for (i, note) in notes.iter().enumerate() {
+        let font = ("sans-serif", 13).into_font().color(&grey);
+        area.draw(&Text::new(
+            note.to_string(),
+            (8, y + 16 + 18 * i as i32),
+            font,
+        ))?;
     }
     Ok(())
 }
 
-/// The sixth panel: how to read the lines.
-fn key<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let text = [
-        "How to read the panels",
-        "",
-        "x: N, the units started in one iteration (log scale)",
-        "y: median time of one iteration / N (log scale)",
-        "",
-        "solid: a model, run through its own library",
-        "dashed: its bare primitive (spawn + join, timers, sockets)",
-        "dotted black: the seed's Python asyncio",
-        "dots: the sizes measured",
-        "",
-        "Where everything waits at once, time per unit falls as 1/N:",
-        "the line slopes down until spawning costs more than waiting.",
-        "A model above its dashed line pays for its own overhead.",
-        "",
-        "Colours: red tokio · orange tokio multi-thread (spawn)",
-        "blue async-std · green smol · purple threads",
-        "cyan rayon · pink multiprocess · grey sync-basic",
-        "olive async-sequential (tokio)",
-    ];
-    for (i, line) in text.iter().enumerate() {
-        let size = if i == 0 { 16 } else { 13 };
-        area.draw(&Text::new(
-            line.to_string(),
-            (30, 30 + 22 * i as i32),
-            ("sans-serif", size),
-        ))?;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_narrow_axis_still_gets_four_ticks_or_more() {
+        assert_eq!(ticks(3.9e6, 12.5e6), vec![4e6, 5e6, 6e6, 8e6, 1e7]);
+        assert_eq!(ticks(90.0, 2e6).len(), 5, "decades: powers of ten");
     }
-    Ok(())
+
+    #[test]
+    fn each_model_keeps_its_colour_and_its_floor_follows_it() {
+        let mut r = Results::default();
+        for n in [100, 1000] {
+            r.insert(
+                &benches::plan::SPAWN,
+                "async-concurrent (smol)",
+                n,
+                n as f64 * 600.0,
+            );
+            r.insert(
+                &benches::plan::SPAWN,
+                "bare smol Executor::spawn (1 thread)",
+                n,
+                n as f64 * 300.0,
+            );
+        }
+        let all = series(&r, None, &benches::plan::SPAWN);
+        let at = all
+            .iter()
+            .position(|s| s.name == "async-concurrent (smol)")
+            .unwrap();
+        let (model, bare) = (&all[at], &all[at + 1]);
+        assert!(bare.name.starts_with("bare smol") && bare.indent && bare.stroke == Stroke::Dashed);
+        assert!(model.colour == bare.colour && model.colour == colour(Model::Smol));
+        assert_eq!(model.points, vec![(100.0, 600.0), (1000.0, 600.0)]);
+    }
 }

@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
+use benches::rt;
 use clap::ValueEnum;
 use taskset::runner::{self, Outcome};
 use taskset::{Model, Output, Params, Runtime, Scenario};
@@ -158,7 +159,10 @@ pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Stop> {
             bare_async_std(n, hold);
             Ok(())
         }
-        (Who::Bare, Some(Runtime::Smol)) => bare_smol(n, hold),
+        (Who::Bare, Some(Runtime::Smol)) => {
+            bare_smol(n, hold);
+            Ok(())
+        }
         (Who::Bare, None) if unit.are_threads() => bare_threads(n, hold),
         (Who::Bare, None) => bare_processes(n, hold),
     }
@@ -196,12 +200,7 @@ fn executor_threads() -> usize {
 
 /// N `tokio::spawn(sleep(D))` on a multi-thread runtime with as many workers as the model's.
 fn bare_tokio(n: u64, hold: Duration) -> Result<(), Stop> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(executor_threads())
-        .enable_all()
-        .build()
-        .map_err(|e| Stop::Limit(e.to_string()))?;
-    rt.block_on(async {
+    rt::Tokio::new(executor_threads()).block_on(|_| async {
         let tasks: Vec<_> = (0..n)
             .map(|_| tokio::spawn(tokio::time::sleep(hold)))
             .collect();
@@ -225,27 +224,13 @@ fn bare_async_std(n: u64, hold: Duration) {
 }
 
 /// N `Executor::spawn(Timer::after(D))`, the executor run on as many threads as the model's.
-fn bare_smol(n: u64, hold: Duration) -> Result<(), Stop> {
-    let ex = smol::Executor::new();
-    let (stop, stopped) = smol::channel::unbounded::<()>();
-    thread::scope(|s| {
-        // The other executor threads run until `stop` is dropped, as in smol's own examples.
-        for _ in 1..executor_threads() {
-            let stopped = stopped.clone();
-            let ex = &ex;
-            thread::Builder::new()
-                .spawn_scoped(s, move || smol::block_on(ex.run(stopped.recv())))
-                .map_err(|e| Stop::Limit(e.to_string()))?;
+fn bare_smol(n: u64, hold: Duration) {
+    rt::Smol::new(executor_threads()).block_on(|ex| async move {
+        let tasks: Vec<_> = (0..n).map(|_| ex.spawn(smol::Timer::after(hold))).collect();
+        for task in tasks {
+            task.await;
         }
-        smol::block_on(ex.run(async {
-            let tasks: Vec<_> = (0..n).map(|_| ex.spawn(smol::Timer::after(hold))).collect();
-            for task in tasks {
-                task.await;
-            }
-        }));
-        drop(stop);
-        Ok(())
-    })
+    });
 }
 
 /// N threads that each sleep D, with the 64 KiB stack the threads model gives its requests.

@@ -27,14 +27,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 
-#[path = "../footprint/probe.rs"]
 mod probe;
-#[path = "../footprint/table.rs"]
 mod table;
-#[path = "../footprint/units.rs"]
 mod units;
 
-use table::{Measured, Row, bytes, count};
+use benches::plan::count;
+use table::{Measured, Row, bytes};
 use units::{Unit, Who};
 
 /// Memory per idle unit: tasks, threads and processes held at once, beside their bare primitives.
@@ -163,7 +161,10 @@ fn measure_here(spec: &str, hold_ms: Option<u64>) -> anyhow::Result<ExitCode> {
             // the OS takes everything back, instead of waiting out the hold (a million tasks
             // take as long to end as to start). Child processes are waited for instead, so
             // that none is left behind.
-            println!("{}", measured.to_line());
+            println!(
+                "{}",
+                serde_json::to_string(&measured).expect("plain numbers")
+            );
             std::process::exit(0);
         }
         Some(measured)
@@ -189,7 +190,7 @@ fn measure_here(spec: &str, hold_ms: Option<u64>) -> anyhow::Result<ExitCode> {
             hold.as_millis()
         );
     };
-    println!("{}", measured.to_line());
+    println!("{}", serde_json::to_string(&measured)?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -350,11 +351,9 @@ fn too_big(rows: &[Row], unit: Unit, n: u64) -> Option<String> {
         .filter(|r| r.unit == unit)
         .map(|r| (r.measured.held() + r.measured.outside_rss()) as f64 / r.n as f64)
         .fold(0.0, f64::max);
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let available = line.split_whitespace().nth(1)?.parse::<f64>().ok()? * 1024.0;
+    let available = benches::proc::Fields::of("/proc/meminfo").get("MemAvailable:") as f64;
     let need = per_unit * n as f64 * 1.25;
-    (need > available).then(|| {
+    (available > 0.0 && need > available).then(|| {
         format!(
             "would need about {} ({} per unit as measured at a smaller N), and MemAvailable is {}",
             bytes(need),
@@ -413,7 +412,7 @@ fn in_child(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<Measured, Mi
     match status.code() {
         Some(0) => out
             .lines()
-            .find_map(Measured::from_line)
+            .find_map(|l| serde_json::from_str::<Measured>(l).ok())
             .ok_or_else(|| Missed::Failed(format!("no figures in the child's output: {out:?}"))),
         Some(2) => Err(Missed::Refused(last_err)),
         _ => Err(Missed::Failed(format!(
