@@ -1,4 +1,5 @@
-//! The charts: one picture per workload, time per unit against N on log-log axes. Each model is
+//! The charts: one picture per workload, against N on log-log axes: the time of one iteration,
+//! beside the ideal (thin grey), or for `spawn`, which has none, the time per unit. Each model is
 //! one solid line in the colour it has in every picture; its bare primitive is dashed in the same
 //! colour (grey where one floor serves several models); the stall of `blocking` is dotted; the
 //! seed's Python is black and dotted. The legend names each model once, its floor beneath it.
@@ -9,9 +10,9 @@ use anyhow::{Result, anyhow};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use benches::plan::{ALL, Kind, Line, Model, Workload, count, fmt_ns};
+use benches::plan::{ALL, Ideal, Kind, Line, Model, Workload, count, fmt_ns};
 
-use crate::data::Results;
+use crate::data::{self, Results};
 use crate::python::Python;
 
 const WIDTH: u32 = 1200;
@@ -19,6 +20,8 @@ const HEIGHT: u32 = 640;
 const LEGEND: u32 = 400;
 /// The floor of several models at once (cpu's `thread::scope`).
 const SHARED: RGBColor = RGBColor(90, 90, 90);
+/// The ideal.
+const IDEAL: RGBColor = RGBColor(170, 170, 170);
 
 /// A colour per model, the same in every picture (the tab10 palette, in [`Model::ALL`] order).
 fn colour(m: Model) -> RGBColor {
@@ -46,6 +49,7 @@ enum Stroke {
     Solid,
     Dashed,
     Dotted,
+    Thin,
 }
 
 /// One line of a picture, and its entry in the legend (indented: drawn under its model's).
@@ -76,7 +80,8 @@ pub fn draw_all(
     Ok(written)
 }
 
-/// The lines of `w`, each model followed by its stall and its own floor; shared floors last.
+/// The lines of `w`: each model, its own floor beneath it, then its stall; shared floors, the
+/// ideal and the seed's Python last.
 fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
     let line = |l: &Line, colour, stroke, indent| Series {
         name: l.id.to_string(),
@@ -84,14 +89,15 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
         stroke,
         indent,
         // One size only (sequential I/O at N = 1) is in the tables, not a line.
-        points: Some(results.per_unit(w, l.id))
+        points: Some(results.points(w, l.id))
             .filter(|p| p.len() > 1)
             .unwrap_or_default(),
     };
-    let mut all = Vec::new();
+    let mut all: Vec<Series> = Vec::new();
     let mut shared: Vec<&Line> = Vec::new();
     for m in Model::ALL {
-        let of_model: Vec<&Line> = w.lines.iter().filter(|l| l.model == Some(m)).collect();
+        let mut of_model: Vec<&Line> = w.lines.iter().filter(|l| l.model == Some(m)).collect();
+        of_model.sort_by_key(|l| l.kind == Kind::Stall);
         for (i, l) in of_model.iter().enumerate() {
             let stroke = if l.kind == Kind::Stall {
                 Stroke::Dotted
@@ -112,10 +118,32 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
             .into_iter()
             .map(|b| line(b, SHARED, Stroke::Dashed, false)),
     );
+    let conc: Vec<&Line> = w.lines.iter().filter(|l| l.kind == Kind::Conc).collect();
+    if let Some(first) = conc.first().filter(|_| w.ideal != Ideal::None) {
+        let mut sizes: Vec<u64> = conc.iter().flat_map(|l| results.sizes(w, l.id)).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        let at = |n: u64| Some((n as f64, data::ideal(results, w, first, n)?));
+        let points: Vec<(f64, f64)> = sizes.into_iter().filter_map(at).collect();
+        let name = match w.ideal {
+            Ideal::Cores => format!("ideal: sync-basic / {} cores", benches::plan::cores()),
+            _ => format!(
+                "ideal: D = {}, all at once",
+                fmt_ns(w.delay.as_secs_f64() * 1e9)
+            ),
+        };
+        all.push(Series {
+            name,
+            colour: IDEAL,
+            stroke: Stroke::Thin,
+            indent: false,
+            points,
+        });
+    }
     if let Some(points) = py.map(|py| py.points(w)).filter(|p| p.len() > 1) {
         let points = points
             .iter()
-            .map(|&(n, s)| (n as f64, s * 1e9 / n as f64))
+            .map(|&(n, s)| (n as f64, s * 1e9 / data::per(w, n)))
             .collect();
         let name = "python asyncio (the seed)".to_string();
         all.push(Series {
@@ -127,6 +155,17 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
         });
     }
     all
+}
+
+/// The round value (1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k) at or below `v` (`down`), or at or above it.
+fn snap(v: f64, down: bool) -> f64 {
+    let e = 10f64.powf(v.log10().floor());
+    let steps = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0].map(|s| s * e);
+    let found = match down {
+        true => steps.iter().rev().find(|s| **s <= v * 1.0001),
+        false => steps.iter().find(|s| **s >= v * 0.9999),
+    };
+    *found.unwrap_or(&v)
 }
 
 /// Tick values on a log axis from `lo` to `hi`: powers of ten, or 1-2-5, or finer, whichever
@@ -164,7 +203,12 @@ fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()>
         (16, 10),
         ("sans-serif", 20),
     ))?;
-    let sub = format!("median time per {} against N, log-log · {stamp}", w.unit);
+    let what = if w.ideal == Ideal::None {
+        format!("time per {}", w.unit)
+    } else {
+        "time of one iteration (all N)".into()
+    };
+    let sub = format!("criterion's median {what} against N, log-log · {stamp}");
     top.draw(&Text::new(
         sub,
         (16, 36),
@@ -183,7 +227,7 @@ fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()>
         .filter(|n| (x0..=x1).contains(n))
         .collect();
     xs.dedup();
-    let (y0, y1) = (y0 / 1.3, y1 * 1.3);
+    let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
     let mut chart = ChartBuilder::on(&plot)
         .margin(16)
         .x_label_area_size(46)
@@ -195,7 +239,7 @@ fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()>
     chart
         .configure_mesh()
         .x_desc("N")
-        .y_desc(format!("time per {}", w.unit))
+        .y_desc(what)
         .x_label_formatter(&|v| count(v.round() as u64))
         .y_label_formatter(&|v| fmt_ns(*v))
         .label_style(("sans-serif", 14))
@@ -203,10 +247,12 @@ fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()>
         .bold_line_style(RGBColor(225, 225, 225))
         .draw()?;
     for s in series.iter().filter(|s| !s.points.is_empty()) {
-        let style = s.colour.stroke_width(2);
+        let style = s
+            .colour
+            .stroke_width(if s.stroke == Stroke::Thin { 1 } else { 2 });
         let pts = s.points.clone();
         match s.stroke {
-            Stroke::Solid => chart.draw_series(LineSeries::new(pts, style))?,
+            Stroke::Solid | Stroke::Thin => chart.draw_series(LineSeries::new(pts, style))?,
             Stroke::Dashed => chart.draw_series(DashedLineSeries::new(pts, 9, 6, style))?,
             Stroke::Dotted => chart.draw_series(DashedLineSeries::new(pts, 2, 4, style))?,
         };
@@ -231,10 +277,12 @@ where
     let mut y = 24;
     for s in series {
         let x = if s.indent { 28 } else { 8 };
-        let style = s.colour.stroke_width(2);
+        let style = s
+            .colour
+            .stroke_width(if s.stroke == Stroke::Thin { 1 } else { 2 });
         let sample = vec![(x, y + 8), (x + 30, y + 8)];
         match s.stroke {
-            Stroke::Solid => area.draw(&PathElement::new(sample, style))?,
+            Stroke::Solid | Stroke::Thin => area.draw(&PathElement::new(sample, style))?,
             Stroke::Dashed => area.draw(&DashedPathElement::new(sample, 8, 5, style))?,
             Stroke::Dotted => area.draw(&DashedPathElement::new(sample, 2, 4, style))?,
         }
@@ -248,15 +296,26 @@ where
         area.draw(&Text::new(name, (x + 38, y + 1), font))?;
         y += 21;
     }
+    let has = |f: &dyn Fn(&Series) -> bool| series.iter().any(|s| f(s) && !s.points.is_empty());
     let notes = [
-        "solid: a model, run through its own library",
-        "dashed: its bare primitive, in its colour",
-        "   (grey: the floor of several models)",
-        "dotted: the stall, a blocking call on the loop;",
-        "   black: the seed's Python asyncio",
-        "dots: the sizes measured",
+        (true, "solid: a model, run through its own library"),
+        (true, "dashed: its bare primitive, in its colour"),
+        (
+            has(&|s| s.colour == SHARED),
+            "grey dashed: the floor of several models",
+        ),
+        (
+            has(&|s| s.name.ends_with("stall")),
+            "dotted: the stall, a blocking call on the loop",
+        ),
+        (
+            has(&|s| s.colour == BLACK),
+            "black dotted: the seed's Python asyncio",
+        ),
+        (true, "dots: the sizes measured"),
     ];
-    for (i, note) in notes.iter().enumerate() {
+    let notes = notes.iter().filter(|(shown, _)| *shown);
+    for (i, (_, note)) in notes.enumerate() {
         let font = ("sans-serif", 13).into_font().color(&grey);
         area.draw(&Text::new(
             note.to_string(),
@@ -303,5 +362,9 @@ mod tests {
         assert!(bare.name.starts_with("bare smol") && bare.indent && bare.stroke == Stroke::Dashed);
         assert!(model.colour == bare.colour && model.colour == colour(Model::Smol));
         assert_eq!(model.points, vec![(100.0, 600.0), (1000.0, 600.0)]);
+        assert_eq!(
+            (snap(140.0, true), snap(3.3e6, false), snap(2e6, true)),
+            (100.0, 5e6, 2e6)
+        );
     }
 }

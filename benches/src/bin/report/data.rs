@@ -77,10 +77,20 @@ impl Results {
         self.0.keys().filter(of).map(|(_, _, n)| *n).collect()
     }
 
-    /// (N, time per unit) of line `id`, for the chart.
-    pub fn per_unit(&self, w: &Workload, id: &str) -> Vec<(f64, f64)> {
-        let at = |n: u64| Some((n as f64, self.get(w, id, n)? / n as f64));
+    /// (N, what the chart draws) of line `id`: the time per unit where the floor is the bare
+    /// primitive (spawn), else the time of one iteration, read against the ideal.
+    pub fn points(&self, w: &Workload, id: &str) -> Vec<(f64, f64)> {
+        let at = |n: u64| Some((n as f64, self.get(w, id, n)? / per(w, n)));
         self.sizes(w, id).into_iter().filter_map(at).collect()
+    }
+}
+
+/// What the chart divides a median by at N: N where it draws time per unit, else 1.
+pub fn per(w: &Workload, n: u64) -> f64 {
+    if w.ideal == Ideal::None {
+        n as f64
+    } else {
+        1.0
     }
 }
 

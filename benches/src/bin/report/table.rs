@@ -99,11 +99,10 @@ fn cell(r: &Row, w: &Workload) -> String {
     let eff = || opt(r.efficiency(), |e| format!("{e:.2}"));
     match (w.ideal, r.line.kind) {
         (Ideal::None, Kind::Base) => format!("{} (no unit started){at}", fmt_ns(r.per_unit())),
-        (Ideal::None, _) => format!(
-            "{} ({} bare){at}",
-            fmt_ns(r.per_unit()),
-            opt(r.vs_bare(), x)
-        ),
+        (Ideal::None, _) => match r.vs_bare() {
+            Some(b) => format!("{} ({} bare){at}", fmt_ns(r.per_unit()), x(b)),
+            None => format!("{}{at}", fmt_ns(r.per_unit())),
+        },
         (Ideal::Wait, Kind::Base) if r.n == 1 => {
             let n = w.headline as f64;
             format!("≈ {} (N × {})", fmt_ns(r.time * n), fmt_ns(r.time))
@@ -220,14 +219,19 @@ fn workload(md: &mut String, results: &Results, w: &Workload, py: Option<&Python
             opt(r.efficiency(), |e| format!("{e:.2}")),
         );
     }
-    for &(n, s) in py.map_or(&[][..], |py| py.points(w)) {
+    for (i, &(n, s)) in py.map_or(&[][..], |py| py.points(w)).iter().enumerate() {
+        let name = if i == 0 {
+            "python asyncio (the seed)"
+        } else {
+            ""
+        };
         let ns = s * 1e9;
         let eff = (w.ideal == Ideal::Wait).then(|| w.delay.as_secs_f64() / s);
         let per = fmt_ns(ns / n as f64);
         let eff = opt(eff, |e| format!("{e:.2}"));
         let _ = writeln!(
             md,
-            "| python asyncio (the seed) | — | {n} | {} | {per} | — | — | {eff} | |",
+            "| {name} | — | {n} | {} | {per} | — | — | {eff} | |",
             fmt_ns(ns)
         );
     }
