@@ -363,8 +363,8 @@ mod tests {
         assert!(model.colour == bare.colour && model.colour == colour(Model::Smol));
         assert_eq!(model.points, vec![(100.0, 600.0), (1000.0, 600.0)]);
         assert_eq!(
-            (snap(140.0, true), snap(3.3e6, false), snap(2e6, true)),
-            (100.0, 5e6, 2e6)
+            (snap(140.0, true), snap(3.3e6, false), snap(91e6, true)),
+            (100.0, 4e6, 80e6)
         );
     }
 }
