@@ -7,6 +7,7 @@
 //! Each takes the workload's parameters (N, D, the server) and returns how many units it joined
 //! (or each job's checksum), so the caller can check the work was done without timing the check.
 
+use std::future::Future;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command};
@@ -21,105 +22,82 @@ use taskset::{Params, kernel, net};
 /// [`crate::harness::enter`]).
 pub const CHILD_ENV: &str = "BENCHES_BARE_CHILD";
 
+/// Awaits every unit in spawn order, keeping each result as the models gather theirs; returns
+/// how many came back `ok`.
+async fn gather<F: Future>(units: Vec<F>, ok: impl Fn(&F::Output) -> bool) -> u64 {
+    let mut results = Vec::with_capacity(units.len());
+    for unit in units {
+        results.push(unit.await);
+    }
+    results.iter().filter(|r| ok(r)).count() as u64
+}
+
+/// Every unit came back (async-std's and smol's handles return the unit's output itself).
+fn any<T>(_: &T) -> bool {
+    true
+}
+
 // ---- spawn and join N units that wait D = 0 ----
 //
 // The models' unit in the spawn workload is `fetch_data(id)` at D = 0: it awaits its runtime's
 // timer for zero and returns `Data id`, and the results are gathered in input order. The bare
 // unit does the same work with nothing around it: no context, no events, no helpers. On tokio the
 // zero wait matters: a zero `sleep` is not a bare yield, as `asyncio.sleep(0)` is, but waits for
-// the timer wheel's next tick (1 ms), and both sides pay it. Threads and processes: see the
-// sleeping ones below, at D = 0.
+// the timer wheel's next tick (1 ms), and both sides pay it. Threads and processes: the sleeping
+// ones below, at D = 0.
 
 /// N tokio tasks, each a zero `sleep` then its `Data id`, spawned, then gathered in order.
 pub async fn tokio_spawn(p: &Params) -> u64 {
-    let tasks: Vec<_> = (1..=p.tasks)
-        .map(|id| {
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::ZERO).await;
-                data(id)
-            })
+    let unit = |id| {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::ZERO).await;
+            data(id)
         })
-        .collect();
-    let mut results = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        results.push(t.await.expect("a sleeping task cannot fail"));
-    }
-    results.len() as u64
+    };
+    gather((1..=p.tasks).map(unit).collect(), Result::is_ok).await
 }
 
 /// N async-std tasks on the caller's thread (`spawn_local`), each a zero `sleep` then its
 /// `Data id`, gathered in order.
 pub async fn async_std_spawn_local(p: &Params) -> u64 {
-    let tasks: Vec<_> = (1..=p.tasks)
-        .map(|id| {
-            async_std::task::spawn_local(async move {
-                async_std::task::sleep(Duration::ZERO).await;
-                data(id)
-            })
+    let unit = |id| {
+        async_std::task::spawn_local(async move {
+            async_std::task::sleep(Duration::ZERO).await;
+            data(id)
         })
-        .collect();
-    let mut results = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        results.push(t.await);
-    }
-    results.len() as u64
+    };
+    gather((1..=p.tasks).map(unit).collect(), any).await
 }
 
 /// N tasks on a smol executor, each a zero `Timer` then its `Data id`, gathered in order.
 pub async fn smol_spawn(ex: &Executor<'static>, p: &Params) -> u64 {
-    let tasks: Vec<_> = (1..=p.tasks)
-        .map(|id| {
-            ex.spawn(async move {
-                smol::Timer::after(Duration::ZERO).await;
-                data(id)
-            })
+    let unit = |id| {
+        ex.spawn(async move {
+            smol::Timer::after(Duration::ZERO).await;
+            data(id)
         })
-        .collect();
-    let mut results = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        results.push(t.await);
-    }
-    results.len() as u64
+    };
+    gather((1..=p.tasks).map(unit).collect(), any).await
 }
 
 // ---- N waits of D ----
 
 /// N tokio tasks that each sleep D on a timer.
 pub async fn tokio_timers(p: &Params) -> u64 {
-    let tasks: Vec<_> = (0..p.tasks)
-        .map(|_| tokio::spawn(tokio::time::sleep(p.delay)))
-        .collect();
-    let mut joined = 0;
-    for t in tasks {
-        joined += u64::from(t.await.is_ok());
-    }
-    joined
+    let unit = |_| tokio::spawn(tokio::time::sleep(p.delay));
+    gather((0..p.tasks).map(unit).collect(), Result::is_ok).await
 }
 
 /// N async-std tasks (global pool) that each sleep D on a timer.
 pub async fn async_std_timers(p: &Params) -> u64 {
-    let tasks: Vec<_> = (0..p.tasks)
-        .map(|_| async_std::task::spawn(async_std::task::sleep(p.delay)))
-        .collect();
-    let mut joined = 0;
-    for t in tasks {
-        t.await;
-        joined += 1;
-    }
-    joined
+    let unit = |_| async_std::task::spawn(async_std::task::sleep(p.delay));
+    gather((0..p.tasks).map(unit).collect(), any).await
 }
 
 /// N smol tasks that each wait D on an `async_io::Timer`.
 pub async fn smol_timers(ex: &Executor<'static>, p: &Params) -> u64 {
-    let tasks: Vec<_> = (0..p.tasks)
-        .map(|_| ex.spawn(smol::Timer::after(p.delay)))
-        .collect();
-    let mut joined = 0;
-    for t in tasks {
-        t.await;
-        joined += 1;
-    }
-    joined
+    let unit = |_| ex.spawn(smol::Timer::after(p.delay));
+    gather((0..p.tasks).map(unit).collect(), any).await
 }
 
 /// N threads that each sleep D, spawned then joined.
@@ -153,88 +131,72 @@ pub fn processes_sleeping(p: &Params) -> u64 {
 
 // ---- N raw TCP requests to the latency server, each on its own connection ----
 
-/// The latency server's address: the `net` workloads always have one.
-fn server(p: &Params) -> SocketAddr {
-    p.server.expect("a net workload has a server")
+/// The latency server's address and D: the `net` workloads always have a server.
+fn server(p: &Params) -> (SocketAddr, Duration) {
+    (p.server.expect("a net workload has a server"), p.delay)
 }
 
 /// N tokio tasks, each one request on its own connection; returns the good replies.
 pub async fn tokio_tcp(p: &Params) -> u64 {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-    let (addr, d) = (server(p), p.delay);
-    let tasks: Vec<_> = (1..=p.tasks)
-        .map(|id| {
-            tokio::spawn(async move {
-                let mut s = tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await?);
-                s.get_mut()
-                    .write_all(net::request_line(id, d).as_bytes())
-                    .await?;
-                let mut reply = String::new();
-                s.read_line(&mut reply).await?;
-                Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
-            })
+    let (addr, d) = server(p);
+    let unit = |id| {
+        tokio::spawn(async move {
+            let mut s = tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await?);
+            s.get_mut()
+                .write_all(net::request_line(id, d).as_bytes())
+                .await?;
+            let mut reply = String::new();
+            s.read_line(&mut reply).await?;
+            Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
         })
-        .collect();
-    let mut good = 0;
-    for t in tasks {
-        good += u64::from(matches!(t.await, Ok(Ok(true))));
-    }
-    good
+    };
+    gather((1..=p.tasks).map(unit).collect(), |r| {
+        matches!(r, Ok(Ok(true)))
+    })
+    .await
 }
 
 /// N async-std tasks, each one request on its own connection; returns the good replies.
 pub async fn async_std_tcp(p: &Params) -> u64 {
-    use async_std::io::WriteExt;
-    use async_std::io::prelude::BufReadExt;
-    let (addr, d) = (server(p), p.delay);
-    let tasks: Vec<_> = (1..=p.tasks)
-        .map(|id| {
-            async_std::task::spawn(async move {
-                let mut s = async_std::net::TcpStream::connect(addr).await?;
-                s.write_all(net::request_line(id, d).as_bytes()).await?;
-                let mut reply = String::new();
-                async_std::io::BufReader::new(s)
-                    .read_line(&mut reply)
-                    .await?;
-                Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
-            })
+    use async_std::io::{WriteExt, prelude::BufReadExt};
+    let (addr, d) = server(p);
+    let unit = |id| {
+        async_std::task::spawn(async move {
+            let mut s = async_std::net::TcpStream::connect(addr).await?;
+            s.write_all(net::request_line(id, d).as_bytes()).await?;
+            let mut reply = String::new();
+            async_std::io::BufReader::new(s)
+                .read_line(&mut reply)
+                .await?;
+            Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
         })
-        .collect();
-    let mut good = 0;
-    for t in tasks {
-        good += u64::from(matches!(t.await, Ok(true)));
-    }
-    good
+    };
+    gather((1..=p.tasks).map(unit).collect(), |r| matches!(r, Ok(true))).await
 }
 
 /// N smol tasks, each one request on its own connection; returns the good replies.
 pub async fn smol_tcp(ex: &Executor<'static>, p: &Params) -> u64 {
     use futures_lite::{AsyncBufReadExt, AsyncWriteExt};
-    let (addr, d) = (server(p), p.delay);
-    let tasks: Vec<_> = (1..=p.tasks)
-        .map(|id| {
-            ex.spawn(async move {
-                let mut s = smol::net::TcpStream::connect(addr).await?;
-                s.write_all(net::request_line(id, d).as_bytes()).await?;
-                let mut reply = String::new();
-                futures_lite::io::BufReader::new(s)
-                    .read_line(&mut reply)
-                    .await?;
-                Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
-            })
+    let (addr, d) = server(p);
+    let unit = |id| {
+        ex.spawn(async move {
+            let mut s = smol::net::TcpStream::connect(addr).await?;
+            s.write_all(net::request_line(id, d).as_bytes()).await?;
+            let mut reply = String::new();
+            futures_lite::io::BufReader::new(s)
+                .read_line(&mut reply)
+                .await?;
+            Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
         })
-        .collect();
-    let mut good = 0;
-    for t in tasks {
-        good += u64::from(matches!(t.await, Ok(true)));
-    }
-    good
+    };
+    gather((1..=p.tasks).map(unit).collect(), |r| matches!(r, Ok(true))).await
 }
 
 /// N threads (64 KiB stacks, as the threads model's), each one blocking request on its own
 /// connection; returns the good replies.
 pub fn std_tcp(p: &Params) -> u64 {
-    let (addr, d) = (server(p), p.delay);
+    let (addr, d) = server(p);
     let request = move |id: u64| -> std::io::Result<bool> {
         let mut s = TcpStream::connect(addr)?;
         s.write_all(net::request_line(id, d).as_bytes())?;
@@ -242,10 +204,12 @@ pub fn std_tcp(p: &Params) -> u64 {
         BufReader::new(s).read_line(&mut reply)?;
         Ok(net::check_reply(id, &reply).is_ok())
     };
+    let thread = || thread::Builder::new().stack_size(64 << 10);
     let handles: Vec<_> = (1..=p.tasks)
         .map(|id| {
-            let thread = thread::Builder::new().stack_size(64 << 10);
-            thread.spawn(move || request(id)).expect("a request thread")
+            thread()
+                .spawn(move || request(id))
+                .expect("a request thread")
         })
         .collect();
     let good = handles
@@ -259,42 +223,22 @@ pub fn std_tcp(p: &Params) -> u64 {
 /// N sleeps of D, each handed to tokio's blocking pool, awaited together.
 pub async fn tokio_spawn_blocking(p: &Params) -> u64 {
     let d = p.delay;
-    let tasks: Vec<_> = (0..p.tasks)
-        .map(|_| tokio::task::spawn_blocking(move || thread::sleep(d)))
-        .collect();
-    let mut joined = 0;
-    for t in tasks {
-        joined += u64::from(t.await.is_ok());
-    }
-    joined
+    let unit = |_| tokio::task::spawn_blocking(move || thread::sleep(d));
+    gather((0..p.tasks).map(unit).collect(), Result::is_ok).await
 }
 
 /// N sleeps of D, each handed to async-std's blocking pool, awaited together.
 pub async fn async_std_spawn_blocking(p: &Params) -> u64 {
     let d = p.delay;
-    let tasks: Vec<_> = (0..p.tasks)
-        .map(|_| async_std::task::spawn_blocking(move || thread::sleep(d)))
-        .collect();
-    let mut joined = 0;
-    for t in tasks {
-        t.await;
-        joined += 1;
-    }
-    joined
+    let unit = |_| async_std::task::spawn_blocking(move || thread::sleep(d));
+    gather((0..p.tasks).map(unit).collect(), any).await
 }
 
 /// N sleeps of D, each handed to smol's blocking pool with `unblock`, awaited together.
 pub async fn smol_unblock(ex: &Executor<'static>, p: &Params) -> u64 {
     let d = p.delay;
-    let tasks: Vec<_> = (0..p.tasks)
-        .map(|_| ex.spawn(smol::unblock(move || thread::sleep(d))))
-        .collect();
-    let mut joined = 0;
-    for t in tasks {
-        t.await;
-        joined += 1;
-    }
-    joined
+    let unit = |_| ex.spawn(smol::unblock(move || thread::sleep(d)));
+    gather((0..p.tasks).map(unit).collect(), any).await
 }
 
 // ---- the CPU jobs split over the cores ----

@@ -45,6 +45,20 @@ pub enum Who {
     Bare,
 }
 
+/// A kind of unit for the table: its name on the command line, what one is, who holds it
+/// (model, bare) and the sizes tried when none are given.
+struct About(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [u64],
+);
+
+/// Tasks to a million; threads and processes as far as the machine's limits allow (larger sizes
+/// are refused with the limit named).
+const TASKS: &[u64] = &[10_000, 100_000, 1_000_000];
+
 impl Unit {
     /// Every kind, in table order.
     pub const ALL: [Unit; 5] = [
@@ -55,52 +69,68 @@ impl Unit {
         Unit::Processes,
     ];
 
+    fn about(self) -> About {
+        match self {
+            Unit::Tokio => About(
+                "tokio",
+                "tokio task",
+                "async-concurrent io",
+                "bare tokio::spawn(sleep)",
+                TASKS,
+            ),
+            Unit::AsyncStd => About(
+                "async-std",
+                "async-std task",
+                "async-concurrent io",
+                "bare task::spawn(sleep)",
+                TASKS,
+            ),
+            Unit::Smol => About(
+                "smol",
+                "smol task",
+                "async-concurrent io",
+                "bare Executor::spawn(Timer)",
+                TASKS,
+            ),
+            Unit::Threads => About(
+                "threads",
+                "OS thread",
+                "threads io",
+                "bare thread spawn(sleep), 64 KiB stack",
+                &[1_000, 10_000, 100_000],
+            ),
+            Unit::Processes => About(
+                "processes",
+                "process",
+                "multiprocess fetch",
+                "bare Command::spawn(sleep)",
+                &[100, 1_000],
+            ),
+        }
+    }
+
     /// The name on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            Unit::Tokio => "tokio",
-            Unit::AsyncStd => "async-std",
-            Unit::Smol => "smol",
-            Unit::Threads => "threads",
-            Unit::Processes => "processes",
-        }
+        self.about().0
     }
 
     /// What one unit is, for the table.
     pub fn kind(self) -> &'static str {
-        match self {
-            Unit::Tokio => "tokio task",
-            Unit::AsyncStd => "async-std task",
-            Unit::Smol => "smol task",
-            Unit::Threads => "OS thread",
-            Unit::Processes => "process",
-        }
+        self.about().1
     }
 
     /// Who holds the units, for the table.
     pub fn holder(self, who: Who) -> &'static str {
-        match (self, who) {
-            (Unit::Tokio, Who::Model) => "async-concurrent io",
-            (Unit::AsyncStd, Who::Model) => "async-concurrent io",
-            (Unit::Smol, Who::Model) => "async-concurrent io",
-            (Unit::Threads, Who::Model) => "threads io",
-            (Unit::Processes, Who::Model) => "multiprocess fetch",
-            (Unit::Tokio, Who::Bare) => "bare tokio::spawn(sleep)",
-            (Unit::AsyncStd, Who::Bare) => "bare task::spawn(sleep)",
-            (Unit::Smol, Who::Bare) => "bare Executor::spawn(Timer)",
-            (Unit::Threads, Who::Bare) => "bare thread spawn(sleep), 64 KiB stack",
-            (Unit::Processes, Who::Bare) => "bare Command::spawn(sleep)",
+        if who == Who::Model {
+            self.about().2
+        } else {
+            self.about().3
         }
     }
 
-    /// The sizes tried when none are given: tasks to a million, threads and processes as far
-    /// as the machine's limits allow (larger sizes are refused with the limit named).
+    /// The sizes tried when none are given.
     pub fn default_sizes(self) -> &'static [u64] {
-        match self {
-            Unit::Threads => &[1_000, 10_000, 100_000],
-            Unit::Processes => &[100, 1_000],
-            _ => &[10_000, 100_000, 1_000_000],
-        }
+        self.about().4
     }
 
     /// How long every unit waits. Processes are waited out, so their hold is just long enough
