@@ -4,16 +4,16 @@
 //! Each kind of unit is held two ways. The model: the model crate's own scenario, run through its
 //! library with `taskset::runner::run` (async-concurrent's and threads' `io`, one task or one thread
 //! per request; multiprocess's `fetch`, one process per task, since its `io` runs a pool). And its
-//! bare primitive, written as plainly as the primitive allows: N `tokio::spawn(sleep(D))`, N
-//! `thread::spawn(sleep(D))`, N `Command::spawn` of a child that sleeps D. The ratio of the two is
-//! what the model's own code costs per unit.
+//! bare primitive, written as plainly as the primitive allows: N `tokio::spawn(sleep(D))` (the
+//! benches' own bare timers), N `thread::spawn(sleep(D))`, N `Command::spawn` of a child that
+//! sleeps D. The ratio of the two is what the model's own code costs per unit.
 //! Used by `cargo run -p benches --release --bin footprint`.
 
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use benches::rt;
+use benches::{bare, rt};
 use clap::ValueEnum;
 use taskset::runner::{self, Outcome};
 use taskset::{Model, Output, Params, Runtime, Scenario};
@@ -47,7 +47,7 @@ pub enum Who {
 
 /// A kind of unit for the table: its name on the command line, what one is, who holds it
 /// (model, bare) and the sizes tried when none are given.
-struct About(
+type About = (
     &'static str,
     &'static str,
     &'static str,
@@ -69,43 +69,14 @@ impl Unit {
         Unit::Processes,
     ];
 
+    #[rustfmt::skip]
     fn about(self) -> About {
         match self {
-            Unit::Tokio => About(
-                "tokio",
-                "tokio task",
-                "async-concurrent io",
-                "bare tokio::spawn(sleep)",
-                TASKS,
-            ),
-            Unit::AsyncStd => About(
-                "async-std",
-                "async-std task",
-                "async-concurrent io",
-                "bare task::spawn(sleep)",
-                TASKS,
-            ),
-            Unit::Smol => About(
-                "smol",
-                "smol task",
-                "async-concurrent io",
-                "bare Executor::spawn(Timer)",
-                TASKS,
-            ),
-            Unit::Threads => About(
-                "threads",
-                "OS thread",
-                "threads io",
-                "bare thread spawn(sleep), 64 KiB stack",
-                &[1_000, 10_000, 100_000],
-            ),
-            Unit::Processes => About(
-                "processes",
-                "process",
-                "multiprocess fetch",
-                "bare Command::spawn(sleep)",
-                &[100, 1_000],
-            ),
+            Unit::Tokio => ("tokio", "tokio task", "async-concurrent io", "bare tokio::spawn(sleep)", TASKS),
+            Unit::AsyncStd => ("async-std", "async-std task", "async-concurrent io", "bare task::spawn(sleep)", TASKS),
+            Unit::Smol => ("smol", "smol task", "async-concurrent io", "bare Executor::spawn(Timer)", TASKS),
+            Unit::Threads => ("threads", "OS thread", "threads io", "bare thread spawn(sleep), 64 KiB stack", &[1_000, 10_000, 100_000]),
+            Unit::Processes => ("processes", "process", "multiprocess fetch", "bare Command::spawn(sleep)", &[100, 1_000]),
         }
     }
 
@@ -184,15 +155,7 @@ pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Stop> {
             run_model(&threads::Threads, Scenario::Io, n, hold)
         }
         (Who::Model, None) => run_model(&multiprocess::Multiprocess, Scenario::Fetch, n, hold),
-        (Who::Bare, Some(Runtime::Tokio)) => bare_tokio(n, hold),
-        (Who::Bare, Some(Runtime::AsyncStd)) => {
-            bare_async_std(n, hold);
-            Ok(())
-        }
-        (Who::Bare, Some(Runtime::Smol)) => {
-            bare_smol(n, hold);
-            Ok(())
-        }
+        (Who::Bare, Some(runtime)) => bare_tasks(runtime, n, hold),
         (Who::Bare, None) if unit.are_threads() => bare_threads(n, hold),
         (Who::Bare, None) => bare_processes(n, hold),
     }
@@ -223,44 +186,22 @@ fn run_model(model: &dyn Model, scenario: Scenario, n: u64, hold: Duration) -> R
     Ok(())
 }
 
-/// The executor threads of the models' `io` when `--workers` is not given: one per core.
-fn executor_threads() -> usize {
-    taskset::sys::cores()
-}
-
-/// N `tokio::spawn(sleep(D))` on a multi-thread runtime with as many workers as the model's.
-fn bare_tokio(n: u64, hold: Duration) -> Result<(), Stop> {
-    rt::Tokio::new(executor_threads()).block_on(|_| async {
-        let tasks: Vec<_> = (0..n)
-            .map(|_| tokio::spawn(tokio::time::sleep(hold)))
-            .collect();
-        for task in tasks {
-            task.await.map_err(|e| Stop::Failed(e.to_string()))?;
-        }
-        Ok(())
-    })
-}
-
-/// N `async_std::task::spawn(sleep(D))` on async-std's global pool.
-fn bare_async_std(n: u64, hold: Duration) {
-    async_std::task::block_on(async {
-        let tasks: Vec<_> = (0..n)
-            .map(|_| async_std::task::spawn(async_std::task::sleep(hold)))
-            .collect();
-        for task in tasks {
-            task.await;
-        }
-    });
-}
-
-/// N `Executor::spawn(Timer::after(D))`, the executor run on as many threads as the model's.
-fn bare_smol(n: u64, hold: Duration) {
-    rt::Smol::new(executor_threads()).block_on(|ex| async move {
-        let tasks: Vec<_> = (0..n).map(|_| ex.spawn(smol::Timer::after(hold))).collect();
-        for task in tasks {
-            task.await;
-        }
-    });
+/// N bare timer tasks (`benches::bare`), on as many executor threads as the model's `io` uses
+/// when `--workers` is not given: one per core.
+fn bare_tasks(runtime: Runtime, n: u64, hold: Duration) -> Result<(), Stop> {
+    let p = Params::of(Scenario::Io)
+        .tasks(n)
+        .delay_ms(hold.as_millis() as u64);
+    let threads = taskset::sys::cores();
+    let joined = match runtime {
+        Runtime::Tokio => rt::Tokio::new(threads).block_on(|_| bare::tokio_timers(&p)),
+        Runtime::AsyncStd => async_std::task::block_on(bare::async_std_timers(&p)),
+        Runtime::Smol => rt::Smol::new(threads).block_on(|ex| bare::smol_timers(ex, &p)),
+    };
+    let lost = n - joined;
+    (lost == 0)
+        .then_some(())
+        .ok_or_else(|| Stop::Failed(format!("{lost} of {n} timer tasks failed")))
 }
 
 /// N threads that each sleep D, with the 64 KiB stack the threads model gives its requests.
