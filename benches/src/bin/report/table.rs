@@ -29,13 +29,7 @@ pub fn markdown(results: &Results, py: &Result<Python, String>, made: &[Provenan
 
 /// `1.41×`, `12.3×`, `150×`.
 fn x(v: f64) -> String {
-    let digits = if v >= 100.0 {
-        0
-    } else if v >= 10.0 {
-        1
-    } else {
-        2
-    };
+    let digits = [2, 1, 0][usize::from(v >= 10.0) + usize::from(v >= 100.0)];
     format!("{v:.digits$}×")
 }
 
@@ -43,42 +37,36 @@ fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
     v.map_or("—".to_string(), f)
 }
 
-/// When, at which commit, on what machine and with which command each workload was measured.
+/// When, at which commit, on what machine and with which command each workload was measured:
+/// one row for the workloads a run measured together.
 fn provenance(md: &mut String, made: &[Provenance]) {
-    if made.is_empty() {
-        md.push_str(
-            "No record of how these results were made (benches older than the report).\n\n",
-        );
-        return;
-    }
     md.push_str("| workloads | measured | commit | machine | command |\n|---|---|---|---|---|\n");
-    let mut groups: Vec<(&Provenance, Vec<&Provenance>)> = Vec::new();
-    for p in made {
-        let same = |g: &&mut (&Provenance, Vec<&Provenance>)| {
-            (&g.0.commit, &g.0.machine, &g.0.args) == (&p.commit, &p.machine, &p.args)
-        };
-        match groups.iter_mut().find(same) {
-            Some((_, members)) => members.push(p),
-            None => groups.push((p, vec![p])),
+    let key = |p: &Provenance| (p.commit.clone(), p.machine.clone(), p.args.clone());
+    let mut keys = Vec::new();
+    made.iter().map(key).for_each(|k| {
+        if !keys.contains(&k) {
+            keys.push(k)
         }
-    }
-    for (first, members) in groups {
-        let names: Vec<&str> = members.iter().map(|p| p.workload.as_str()).collect();
-        let dates: Vec<&str> = members.iter().map(|p| p.date.as_str()).collect();
-        let (from, to) = (dates.iter().min().unwrap(), dates.iter().max().unwrap());
+    });
+    for k in keys {
+        let run: Vec<&Provenance> = made.iter().filter(|p| key(p) == k).collect();
+        let names: Vec<&str> = run.iter().map(|p| p.workload.as_str()).collect();
+        let dates = run.iter().map(|p| &p.date);
+        let (from, to) = (dates.clone().min().unwrap(), dates.max().unwrap());
         let when = if from == to {
-            from.to_string()
+            from.clone()
         } else {
             format!("{from} – {to}")
         };
+        let (commit, machine, command) = (&k.0, &k.1, run[0].command(&names));
         let _ = writeln!(
             md,
-            "| {} | {when} | {} | {} | `{}` |",
-            names.join(", "),
-            first.commit,
-            first.machine,
-            first.command(&names)
+            "| {} | {when} | {commit} | {machine} | `{command}` |",
+            names.join(", ")
         );
+    }
+    if made.is_empty() {
+        md.push_str("| (no record: benches older than the report) | | | | |\n");
     }
     md.push_str("\nThe tables and charts: `cargo run -p benches --release --bin report`.\n\n");
 }
@@ -91,11 +79,9 @@ fn headline<'r>(rows: &'r [Row], w: &Workload, line: &str) -> Option<&'r Row> {
 
 /// One glance cell: what the line is best read by, at the headline size.
 fn cell(r: &Row, w: &Workload) -> String {
-    let at = if r.n == w.headline {
-        String::new()
-    } else {
-        format!(" @N={}", r.n)
-    };
+    let at = Some(format!(" @N={}", r.n))
+        .filter(|_| r.n != w.headline)
+        .unwrap_or_default();
     let eff = || opt(r.efficiency(), |e| format!("{e:.2}"));
     match (w.ideal, r.line.kind) {
         (Ideal::None, Kind::Base) => format!("{} (no unit started){at}", fmt_ns(r.per_unit())),
@@ -270,48 +256,38 @@ fn skipped(md: &mut String, results: &Results, w: &Workload) {
     }
 }
 
-/// The seed's own patterns in CPython.
+/// The seed's own patterns in CPython: its version and the CPU run (its spawn and io_timer
+/// figures are rows of those workloads' tables).
 fn python(md: &mut String, py: &Result<Python, String>) {
     md.push_str("## The seed in Python\n\n");
     let py = match py {
         Ok(py) => py,
-        Err(why) => {
-            let _ = writeln!(md, "Skipped: {why}.\n");
-            return;
-        }
+        Err(why) => return md.push_str(&format!("Skipped: {why}.\n\n")),
     };
     let _ = writeln!(
         md,
         "`benches/python/seed_reference.py` on CPython {}: the article's own patterns, timed \
-         (best of two runs, one at 100,000).\n",
+         (best of two runs, one at 100,000), in the spawn and io_timer tables above.",
         py.version
     );
-    md.push_str("| N | gather of N `asyncio.sleep(0)`: per task | gather of N `asyncio.sleep(0.1)` | efficiency |\n");
-    md.push_str("|---:|---:|---:|---:|\n");
-    for &(n, s) in &py.io_timer {
-        let spawn = py.spawn.iter().find(|(m, _)| *m == n);
-        let per_task = spawn.map_or("—".into(), |(_, t)| fmt_ns(t * 1e9 / n as f64));
-        let eff = plan::IO_TIMER.delay.as_secs_f64() / s;
-        let _ = writeln!(md, "| {n} | {per_task} | {} | {eff:.2} |", fmt_ns(s * 1e9));
-    }
     if let Some(c) = &py.cpu {
+        let same = if c.same_kernel {
+            "equal to"
+        } else {
+            "DIFFERENT from"
+        };
+        let unit_ms = c.sequential * 1e3 / (c.n * c.work).max(1) as f64;
         let _ = writeln!(
             md,
             "\nCPU: {} jobs of the same kernel (W = {} unit each) take {:.2} s one after another and \
-             {:.2} s on a `ProcessPoolExecutor` of {} processes: {} faster. Checksum {} the Rust \
-             kernel's. One unit takes {:.0} ms in CPython against about a millisecond in Rust.",
+             {:.2} s on a `ProcessPoolExecutor` of {} processes: {} faster. Checksum {same} the Rust \
+             kernel's. One unit takes {unit_ms:.0} ms in CPython against about a millisecond in Rust.",
             c.n,
             c.work,
             c.sequential,
             c.pool,
             c.workers,
             x(c.sequential / c.pool),
-            if c.same_kernel {
-                "equal to"
-            } else {
-                "DIFFERENT from"
-            },
-            c.sequential * 1e3 / (c.n * c.work).max(1) as f64,
         );
     }
     md.push('\n');
