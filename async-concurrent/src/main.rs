@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    taskset::cli::main(async_concurrent::SPEC, |flags| {
-        async_concurrent::AsyncConcurrent::new(flags.runtime.unwrap_or_default())
+    taskset::cli::main(&async_concurrent::model::SPEC, |flags| {
+        async_concurrent::model::AsyncConcurrent::new(flags.runtime.unwrap_or_default())
     })
 }

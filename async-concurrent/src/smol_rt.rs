@@ -2,22 +2,20 @@
 //! through its `Task`.
 //!
 //! smol is small executors you compose. An `Executor` is a plain value that runs tasks on whichever
-//! threads call `ex.run(...)`: one thread is asyncio's event loop, several share its tasks.
-//! (`smol::spawn` would use a global executor instead, which smol's docs keep for tests and small
-//! programs: here the executor is passed in, so its threads are ours to choose.) A smol `Task` is
-//! cancelled when dropped, and a panic in it would resume in whoever awaits it: `spawn` below
-//! catches it at the task's edge instead, which is what tokio's `JoinError` does.
+//! threads call `ex.run(...)`: one thread is asyncio's event loop, several share its tasks. A
+//! `Task` is cancelled when dropped, and its panic would resume in whoever awaits it; `spawn`
+//! catches it at the task's edge instead, as it does on tokio, so that the three gather alike.
 //!
-//! Every scenario here is an `async fn` that takes the executor to spawn on: run it on one you
-//! build, e.g. in a benchmark, `smol::block_on(ex.run(smol_rt::io(&ex, &ctx)))`. Read this file
-//! next to `tokio_rt.rs` and `async_std_rt.rs`: the same functions in the same order, differing
-//! only where the runtimes do.
+//! Every scenario is an `async fn` that takes what it spawns on, [`Rt`]: build a [`Runtime`] once
+//! (a benchmark does, outside its measured loop) and run any scenario on it,
+//! `rt.block_on(smol_rt::io(rt.spawner(), &ctx))`. This file and its two siblings are the same
+//! code but for the runtime's own pieces at the bottom: `diff -u tokio_rt.rs smol_rt.rs`.
 //!
 //! `cargo run -p async-concurrent -- gather --delay-ms 300 --runtime smol`
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -27,70 +25,64 @@ use smol::net::TcpStream;
 use smol::{Executor, Task, Timer};
 
 use taskset::expected::data;
-use taskset::runner::panic_message;
 use taskset::{
-    Ctx, Error, ErrorsOutcome, Fate, IoOutcome, TaskError, TimeoutOutcome, deliberate_panic, fate,
-    kernel, net,
+    CpuRun, Ctx, Error, ErrorsOutcome, Fate, IoOutcome, TaskError, TimeoutOutcome,
+    deliberate_panic, fate, gathered, kernel, net,
 };
 
-use crate::{CancelGuard, blocking_phase, blocking_wait, gathered, net_patience};
+use crate::{blocking_phase, blocking_wait, caught};
 
 /// The seed's `task(name)`: start, wait D, finish. The wait is a timer: the thread is free.
 pub async fn task(ctx: &Ctx, name: &str) {
     ctx.started(name);
-    Timer::after(ctx.delay()).await;
+    sleep(ctx.delay()).await;
     ctx.finished(name);
 }
 
 /// The seed's `create_task`: A and B are both spawned before either is awaited.
-pub async fn hello(ex: &Executor<'static>, ctx: &Ctx) -> Result<(), Error> {
+pub async fn hello(rt: &Rt, ctx: &Ctx) -> Result<(), Error> {
     // Spawning is what makes them concurrent: each task now runs on its own, so B starts while A
     // waits. Awaiting `task(ctx, "A")` itself would run A to its end first (async-sequential).
-    let a = spawn(ex, ctx, |ctx| async move { task(&ctx, "A").await });
-    let b = spawn(ex, ctx, |ctx| async move { task(&ctx, "B").await });
+    let a = spawn(rt, ctx, |ctx| async move { task(&ctx, "A").await });
+    let b = spawn(rt, ctx, |ctx| async move { task(&ctx, "B").await });
     // The seed's `await t1; await t2`: while we wait for A, B is already waiting too.
     gathered(join_all(vec![a, b]).await).map(drop)
 }
 
 /// The seed's `gather`: A, B and C spawned, then all awaited.
-pub async fn gather(ex: &Executor<'static>, ctx: &Ctx) -> Result<(), Error> {
+pub async fn gather(rt: &Rt, ctx: &Ctx) -> Result<(), Error> {
     // Collected before the first await: every task is running before we wait for any.
-    let tasks: Vec<_> = ctx
-        .params()
-        .names()
-        .into_iter()
-        .map(|name| spawn(ex, ctx, move |ctx| async move { task(&ctx, &name).await }))
-        .collect();
-    gathered(join_all(tasks).await).map(drop)
+    let names = ctx.params().names().into_iter();
+    let tasks = names.map(|name| spawn(rt, ctx, |ctx| async move { task(&ctx, &name).await }));
+    gathered(join_all(tasks.collect()).await).map(drop)
 }
 
 /// The seed's `fetch_data(id)`: announce, wait, return `Data id`.
 pub async fn fetch_data(ctx: &Ctx, id: u64) -> String {
     ctx.fetching(id);
-    Timer::after(ctx.fetch_delay(id)).await;
+    sleep(ctx.fetch_delay(id)).await;
     ctx.fetched(id);
     data(id)
 }
 
 /// `fetch_data(1..=N)`, all at once; the results in input order, whichever finishes first.
-pub async fn fetch(ex: &Executor<'static>, ctx: &Ctx) -> Result<Vec<String>, Error> {
-    let tasks: Vec<_> = (1..=ctx.params().tasks)
-        .map(|id| {
-            spawn(
-                ex,
-                ctx,
-                move |ctx| async move { fetch_data(&ctx, id).await },
-            )
-        })
-        .collect();
-    // Awaiting the tasks in the order they were spawned puts each result in its input
-    // slot, like `asyncio.gather`.
-    gathered(join_all(tasks).await)
+pub async fn fetch(rt: &Rt, ctx: &Ctx) -> Result<Vec<String>, Error> {
+    let ids = 1..=ctx.params().tasks;
+    let tasks = ids.map(|id| {
+        spawn(
+            rt,
+            ctx,
+            move |ctx| async move { fetch_data(&ctx, id).await },
+        )
+    });
+    // Awaiting the tasks in the order they were spawned, not as they finish, puts each result in
+    // its input slot, like `asyncio.gather`.
+    gathered(join_all(tasks.collect()).await)
 }
 
 /// The seed's `risky_task`: wait D/2, then fail with `Something went wrong`.
 pub async fn risky_task(ctx: &Ctx) -> Result<String, TaskError> {
-    Timer::after(ctx.delay() / 2).await;
+    sleep(ctx.delay() / 2).await;
     Err(TaskError::risky())
 }
 
@@ -100,11 +92,11 @@ pub async fn flaky_task(ctx: &Ctx, id: u64) -> Result<String, TaskError> {
     match fate(id) {
         Fate::Fail => risky_task(ctx).await,
         Fate::Panic => {
-            Timer::after(ctx.delay() / 2).await;
+            sleep(ctx.delay() / 2).await;
             deliberate_panic()
         }
         Fate::Succeed => {
-            Timer::after(ctx.delay() / 2).await;
+            sleep(ctx.delay() / 2).await;
             ctx.finished(&id.to_string());
             Ok(data(id))
         }
@@ -112,7 +104,7 @@ pub async fn flaky_task(ctx: &Ctx, id: u64) -> Result<String, TaskError> {
 }
 
 /// The seed's try/except, then N tasks at once, of which one fails and one panics.
-pub async fn errors(ex: &Executor<'static>, ctx: &Ctx) -> ErrorsOutcome {
+pub async fn errors(rt: &Rt, ctx: &Ctx) -> ErrorsOutcome {
     let caught = match risky_task(ctx).await {
         Ok(data) => data,
         Err(e) => {
@@ -120,30 +112,29 @@ pub async fn errors(ex: &Executor<'static>, ctx: &Ctx) -> ErrorsOutcome {
             e.to_string()
         }
     };
-    // Each task's error is its own return value, and `spawn` below catches a task's panic at the
-    // task's edge: neither reaches the other tasks, and each comes back through its own handle.
-    let tasks: Vec<_> = (1..=ctx.params().tasks)
-        .map(|id| {
-            spawn(
-                ex,
-                ctx,
-                move |ctx| async move { flaky_task(&ctx, id).await },
-            )
-        })
-        .collect();
-    let ended = join_all(tasks).await.into_iter().zip(1..);
+    // Each task's error is its own return value, and a task's panic is caught at the task's edge
+    // (see `spawn`): neither reaches the other tasks, and each comes back through its own handle.
+    let ids = 1..=ctx.params().tasks;
+    let tasks = ids.map(|id| {
+        spawn(
+            rt,
+            ctx,
+            move |ctx| async move { flaky_task(&ctx, id).await },
+        )
+    });
+    let ended = join_all(tasks.collect()).await.into_iter().zip(1..);
     let results = ended.map(|(ended, id)| ctx.settle(id, ended)).collect();
     ErrorsOutcome { caught, results }
 }
 
-/// A task that waits with a blocking sleep: on the executor thread, or handed to the blocking pool.
+/// A task that waits with a blocking sleep: on the executor thread, or handed to a blocking pool.
 pub async fn blocking_task(ctx: &Ctx, name: &str, fixed: bool) -> Result<(), String> {
     ctx.started(name);
     let wait = blocking_wait(ctx, name);
     if fixed {
-        // unblock runs the sleep on a thread of smol's blocking pool; this task awaits it
-        // like any other future, so the executor thread stays free for the other tasks.
-        smol::unblock(wait).await;
+        // The runtime runs the sleep on a thread of its blocking pool; this task awaits it like
+        // any other future, so the executor thread stays free for the other tasks.
+        offload(wait).await?;
     } else {
         // The seed's warning: this holds the executor thread for D, and no other task on it runs.
         wait();
@@ -154,24 +145,20 @@ pub async fn blocking_task(ctx: &Ctx, name: &str, fixed: bool) -> Result<(), Str
 
 /// Gather with blocking sleeps: the stall on one executor thread (≈ 3·D), then the fix (≈ D).
 ///
-/// Run it on an executor driven by one thread to see the stall; more threads hide part of it.
-pub async fn blocking(ex: &Executor<'static>, ctx: &Ctx) -> Result<(), Error> {
+/// Run it on one executor thread to see the stall whole; more threads would hide part of it.
+pub async fn blocking(rt: &Rt, ctx: &Ctx) -> Result<(), Error> {
     for fixed in [false, true] {
-        let start = blocking_phase(ctx, fixed, "smol::unblock");
-        let tasks: Vec<_> = ctx
-            .params()
-            .names()
-            .into_iter()
-            .map(|name| {
-                spawn(ex, ctx, move |ctx| async move {
-                    blocking_task(&ctx, &name, fixed).await
-                })
+        let phase = blocking_phase(ctx, fixed, OFFLOAD);
+        let names = ctx.params().names().into_iter();
+        let tasks = names.map(|name| {
+            spawn(rt, ctx, move |ctx| async move {
+                blocking_task(&ctx, &name, fixed).await
             })
-            .collect();
-        for ended in gathered(join_all(tasks).await)? {
-            ended.map_err(Error)?;
+        });
+        for ended in gathered(join_all(tasks.collect()).await)? {
+            ended.map_err(Error::failed)?;
         }
-        start.done(ctx);
+        phase.done(ctx);
     }
     Ok(())
 }
@@ -180,8 +167,8 @@ pub async fn blocking(ex: &Executor<'static>, ctx: &Ctx) -> Result<(), Error> {
 pub async fn slow_task(ctx: &Ctx, name: &str, work: Duration) {
     ctx.started(name);
     // Dropped with the future: if that happens before the work is done, the guard says so.
-    let guard = CancelGuard::arm(ctx, name);
-    Timer::after(work).await;
+    let guard = ctx.cancel_guard(name);
+    sleep(work).await;
     guard.disarm();
     ctx.finished(name);
 }
@@ -189,42 +176,40 @@ pub async fn slow_task(ctx: &Ctx, name: &str, work: Duration) {
 /// Task `name` of `timeout` under the deadline T; true if it finished in time.
 async fn with_deadline(ctx: &Ctx, name: &str) -> bool {
     let mut work = Box::pin(slow_task(ctx, name, ctx.timeout_work(name)));
-    if within(ctx.params().timeout, &mut work).await.is_some() {
-        return true;
+    let in_time = within(ctx.params().timeout, &mut work).await.is_some();
+    if !in_time {
+        ctx.timed_out(name);
     }
-    ctx.timed_out(name);
-    // Dropping the future is how async cancels: it is never polled again, so the task stops at
+    // Dropping the future is how async cancels: a late one is never polled again, so it stops at
     // the await it was parked on, and its guard reports it.
     drop(work);
-    false
+    in_time
 }
 
 /// Tasks A, B and C at once, each under the deadline T; C needs 3·D and is dropped at T.
-pub async fn timeout(ex: &Executor<'static>, ctx: &Ctx) -> Result<TimeoutOutcome, Error> {
-    let tasks: Vec<_> = ctx
-        .params()
-        .names()
-        .into_iter()
-        .map(|name| {
-            spawn(ex, ctx, move |ctx| async move {
-                (with_deadline(&ctx, &name).await, name)
-            })
-        })
-        .collect();
+pub async fn timeout(rt: &Rt, ctx: &Ctx) -> Result<TimeoutOutcome, Error> {
     let (mut completed, mut timed_out) = (Vec::new(), Vec::new());
-    for (in_time, name) in gathered(join_all(tasks).await)? {
+    let names = ctx.params().names().into_iter();
+    let tasks = names.map(|name| {
+        spawn(rt, ctx, move |ctx| async move {
+            (with_deadline(&ctx, &name).await, name)
+        })
+    });
+    for (in_time, name) in gathered(join_all(tasks.collect()).await)? {
         if in_time {
             completed.push(name);
         } else {
             timed_out.push(name);
         }
     }
-    let how = "C's future was dropped when it lost its race with a smol::Timer: it is never \
-               polled again, so it stopped at its await (no thread to kill, no flag to check)";
+    let how = format!(
+        "C's future was dropped when {WITHIN} fired: it is never polled again, so it stopped at \
+         its await (no thread to kill, no flag to check)"
+    );
     Ok(TimeoutOutcome {
         completed,
         timed_out,
-        how: how.to_string(),
+        how,
     })
 }
 
@@ -234,25 +219,104 @@ pub async fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
     ctx.job_started(id);
     let answered = match ctx.params().server {
         None => {
-            Timer::after(ctx.delay()).await;
+            sleep(ctx.delay()).await;
             Ok(())
         }
         // Boxed: a future is as large as its largest state, and the socket branch is large. Kept
         // inline it made every timer-only task ~5× its timer's size (footprint, 1M tasks).
-        Some(addr) => Box::pin(net_request(ctx, addr, id)).await,
+        Some(addr) => Box::pin(net_request(addr, id, ctx.delay())).await,
     };
     ctx.job_ended(id, answered.is_ok());
     answered.map(|()| start.elapsed())
 }
 
-/// The `--net` branch of `request`: one connection, given up well after D if no answer comes.
-async fn net_request(ctx: &Ctx, addr: SocketAddr, id: u64) -> Result<(), String> {
-    let exchange = roundtrip(addr, net::request_line(id, ctx.delay()));
-    // A server that never answers must not hang the program: give up well after D.
-    let reply = within(net_patience(ctx), exchange)
+/// The `--net` branch of `request`: one connection, given up [`net::PATIENCE`] after D.
+async fn net_request(addr: SocketAddr, id: u64, delay: Duration) -> Result<(), String> {
+    let exchange = roundtrip(addr, net::request_line(id, delay));
+    let reply = within(delay + net::PATIENCE, exchange)
         .await
         .ok_or("no answer in time")?;
     net::check_reply(id, &reply.map_err(|e| e.to_string())?)
+}
+
+/// N requests at once, one task each: they all wait together, so the run takes ≈ D.
+pub async fn io(rt: &Rt, ctx: &Ctx) -> IoOutcome {
+    let ids = 1..=ctx.params().tasks;
+    let tasks = ids.map(|id| spawn(rt, ctx, move |ctx| async move { request(&ctx, id).await }));
+    let ended = join_all(tasks.collect()).await.into_iter().zip(1..);
+    let results = ended.map(|(ended, id)| (id, ended.and_then(|latency| latency)));
+    IoOutcome::collect(
+        results.collect::<Vec<_>>(),
+        format!("one {SPAWN} per request"),
+    )
+}
+
+/// N jobs of the kernel, one task each, timed. A job never awaits: it holds its thread until it
+/// is done, so only more executor threads make them faster.
+pub async fn cpu(rt: &Rt, ctx: &Ctx) -> Result<CpuRun, Error> {
+    let start = Instant::now();
+    let work = ctx.params().work;
+    let ids = 1..=ctx.params().tasks;
+    let jobs = ids.map(|id| {
+        spawn(rt, ctx, move |ctx| async move {
+            kernel::traced_job(&ctx, id, work)
+        })
+    });
+    let checksums = gathered(join_all(jobs.collect()).await)?;
+    Ok(CpuRun {
+        label: String::new(),
+        elapsed: start.elapsed(),
+        checksums,
+    })
+}
+
+// ---- smol's own pieces: its timer, spawn and join, and the executor's threads ----
+
+/// How the output lines name the runtime's spawn, its timeout and its blocking pool.
+const SPAWN: &str = "Executor::spawn";
+const WITHIN: &str = "a smol::Timer";
+const OFFLOAD: &str = "smol::unblock";
+
+/// What the scenarios spawn on: an executor of our own, run by the threads we choose.
+pub type Rt = Executor<'static>;
+
+/// Waits `d` on the runtime's timer.
+async fn sleep(d: Duration) {
+    Timer::after(d).await;
+}
+
+/// Spawns `job(ctx)` on `rt`; it gets its own clone of `ctx`: a spawned task owns what it uses.
+fn spawn<T, F>(rt: &Rt, ctx: &Ctx, job: impl FnOnce(Ctx) -> F) -> Task<Result<T, String>>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    rt.spawn(caught(job(ctx.clone())))
+}
+
+/// Awaits each task in spawn order: its output, or why it died.
+async fn join_all<T>(tasks: Vec<Task<Result<T, String>>>) -> Vec<Result<T, String>> {
+    let mut ended = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        ended.push(task.await);
+    }
+    ended
+}
+
+/// `fut`'s output, or None if `limit` passes first; then `fut` is dropped.
+async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
+    let expire = async {
+        sleep(limit).await;
+        None
+    };
+    // `or` polls both and returns the first to finish; the loser is dropped with it.
+    async { Some(fut.await) }.or(expire).await
+}
+
+/// Runs the blocking `wait` on a thread of the runtime's blocking pool, and awaits it.
+async fn offload(wait: impl FnOnce() + Send + 'static) -> Result<(), String> {
+    smol::unblock(wait).await;
+    Ok(())
 }
 
 /// One request on its own TCP connection: write the line, read one line back.
@@ -264,88 +328,49 @@ async fn roundtrip(addr: SocketAddr, line: String) -> std::io::Result<String> {
     Ok(reply)
 }
 
-/// N requests at once, one task each: they all wait together, so the run takes ≈ D.
-pub async fn io(ex: &Executor<'static>, ctx: &Ctx) -> IoOutcome {
-    // No event per request: at 100,000 requests the log would cost more than the requests.
-    let tasks: Vec<_> = (1..=ctx.params().tasks)
-        .map(|id| spawn(ex, ctx, move |ctx| async move { request(&ctx, id).await }))
-        .collect();
-    let ended = join_all(tasks).await.into_iter().zip(1..);
-    let results = ended.map(|(ended, id)| (id, ended.and_then(|latency| latency)));
-    IoOutcome::collect(
-        results.collect::<Vec<_>>(),
-        "one Executor::spawn per request",
-    )
+/// An executor and the threads that run it, built once and used for many runs.
+pub struct Runtime {
+    ex: Arc<Executor<'static>>,
+    stop: Option<smol::channel::Sender<()>>,
+    helpers: Vec<thread::JoinHandle<()>>,
 }
 
-/// N jobs of the kernel, one task each. A job never awaits: it holds its thread until it is done.
-pub async fn cpu(ex: &Executor<'static>, ctx: &Ctx) -> Result<Vec<u64>, Error> {
-    let work = ctx.params().work;
-    let jobs: Vec<_> = (1..=ctx.params().tasks)
-        .map(|id| {
-            spawn(ex, ctx, move |ctx| async move {
-                kernel::traced_job(&ctx, id, work)
-            })
-        })
-        .collect();
-    gathered(join_all(jobs).await)
-}
-
-// ---- smol's own pieces: spawn, join, and the executor's threads ----
-
-/// Spawns `job(ctx)` on `ex`; it gets its own clone of `ctx`, as a spawned task owns what it uses.
-fn spawn<T, F>(
-    ex: &Executor<'static>,
-    ctx: &Ctx,
-    job: impl FnOnce(Ctx) -> F,
-) -> Task<thread::Result<T>>
-where
-    F: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    // Caught here, a panic ends only this task and comes back as a value, like a JoinError.
-    ex.spawn(AssertUnwindSafe(job(ctx.clone())).catch_unwind())
-}
-
-/// Awaits each task in spawn order: its output, or why it died.
-async fn join_all<T>(tasks: Vec<Task<thread::Result<T>>>) -> Vec<Result<T, String>> {
-    let mut ended = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        ended.push(task.await.map_err(|payload| panic_message(&*payload)));
+impl Runtime {
+    /// An executor run by `threads` threads: this one in `block_on`, and `threads - 1` helpers.
+    pub fn new(threads: usize) -> Result<Runtime, Error> {
+        // The helpers run the executor until this channel closes, when the runtime is dropped.
+        let (ex, (stop, stopped)) = (Arc::new(Executor::new()), smol::channel::bounded(1));
+        let mut helpers = Vec::new();
+        for i in 1..threads {
+            let (ex, stopped) = (Arc::clone(&ex), stopped.clone());
+            let run = move || smol::block_on(ex.run(stopped.recv())).unwrap_or_default();
+            helpers.push(
+                thread::Builder::new()
+                    .name(format!("smol-{i}"))
+                    .spawn(run)?,
+            );
+        }
+        let stop = Some(stop);
+        Ok(Runtime { ex, stop, helpers })
     }
-    ended
+
+    /// What the scenarios spawn on.
+    pub fn spawner(&self) -> &Rt {
+        &self.ex
+    }
+
+    /// Runs `fut` to its end on this thread, which runs the executor meanwhile, beside the helpers.
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        smol::block_on(self.ex.run(fut))
+    }
 }
 
-/// `fut`'s output, or None if `limit` passes first; then `fut` is dropped (a race with a timer).
-async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
-    let expire = async {
-        Timer::after(limit).await;
-        None
-    };
-    // `or` polls both and returns the first to finish; the loser is dropped with it.
-    async { Some(fut.await) }.or(expire).await
-}
-
-/// Runs `fut` on `ex` with `threads` executor threads: this one and `threads - 1` helpers.
-pub fn block_on<T>(
-    ex: &Executor<'static>,
-    threads: usize,
-    fut: impl Future<Output = T>,
-) -> Result<T, Error> {
-    // The helpers run the executor until this channel closes, when `fut` is done.
-    let (stop, stopped) = smol::channel::unbounded::<()>();
-    thread::scope(|scope| {
-        let helpers = (1..threads).try_for_each(|i| {
-            let stopped = stopped.clone();
-            let helper = thread::Builder::new().name(format!("smol-executor-{i}"));
-            helper.spawn_scoped(scope, move || smol::block_on(ex.run(stopped.recv())))?;
-            Ok::<(), std::io::Error>(())
-        });
-        let out = match helpers {
-            Ok(()) => Ok(smol::block_on(ex.run(fut))),
-            Err(e) => Err(Error(format!("cannot start smol executor thread: {e}"))),
-        };
-        drop(stop);
-        out
-    })
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Closing the channel ends every helper's `run`: no thread outlives the runtime.
+        drop(self.stop.take());
+        for helper in self.helpers.drain(..) {
+            let _ = helper.join();
+        }
+    }
 }

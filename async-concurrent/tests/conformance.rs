@@ -2,8 +2,7 @@
 
 mod tokio {
     taskset::conformance!(
-        async_concurrent::AsyncConcurrent::new(taskset::Runtime::Tokio),
-        async_concurrent::SPEC,
+        async_concurrent::model::AsyncConcurrent::new(taskset::Runtime::Tokio),
         env!("CARGO_BIN_EXE_async-concurrent"),
         "--runtime",
         "tokio"
@@ -12,8 +11,7 @@ mod tokio {
 
 mod async_std {
     taskset::conformance!(
-        async_concurrent::AsyncConcurrent::new(taskset::Runtime::AsyncStd),
-        async_concurrent::SPEC,
+        async_concurrent::model::AsyncConcurrent::new(taskset::Runtime::AsyncStd),
         env!("CARGO_BIN_EXE_async-concurrent"),
         "--runtime",
         "async-std"
@@ -22,8 +20,7 @@ mod async_std {
 
 mod smol {
     taskset::conformance!(
-        async_concurrent::AsyncConcurrent::new(taskset::Runtime::Smol),
-        async_concurrent::SPEC,
+        async_concurrent::model::AsyncConcurrent::new(taskset::Runtime::Smol),
         env!("CARGO_BIN_EXE_async-concurrent"),
         "--runtime",
         "smol"

@@ -4,8 +4,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use async_concurrent::{AsyncConcurrent, async_std_rt, smol_rt, tokio_rt};
-use taskset::{Ctx, EventKind, Model, Output, Params, Runtime, Scenario};
+use async_concurrent::model::AsyncConcurrent;
+use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
+use taskset::{Ctx, EventKind, Model, Outcome, Output, Params, Runtime, Scenario};
 
 fn recording(p: Params) -> Ctx {
     taskset::runner::install_panic_hook();
@@ -19,7 +20,7 @@ fn blocking_stalls_one_thread_then_offloads() {
         let p = Params::of(Scenario::Blocking).delay_ms(100);
         let ctx = recording(p.clone());
         AsyncConcurrent::new(runtime)
-            .blocking(&ctx)
+            .run(&ctx)
             .expect("blocking runs");
         let events = ctx.events();
         let marks: Vec<usize> = (events.iter().enumerate())
@@ -66,7 +67,9 @@ fn io_at_scale_records_no_event_per_request() {
     for runtime in Runtime::ALL {
         let p = Params::of(Scenario::Io).tasks(20_000).delay_ms(50);
         let ctx = recording(p.clone());
-        let out = AsyncConcurrent::new(runtime).io(&ctx).expect("io runs");
+        let Ok(Outcome::Io(out)) = AsyncConcurrent::new(runtime).run(&ctx) else {
+            panic!("{runtime}: io runs")
+        };
         assert_eq!(
             (out.latencies.len(), out.failures.len()),
             (20_000, 0),
@@ -88,9 +91,9 @@ fn io_at_scale_records_no_event_per_request() {
 fn cpu_runs_on_one_thread_then_on_the_pool() {
     for runtime in [Runtime::Tokio, Runtime::Smol] {
         let p = Params::of(Scenario::Cpu).tasks(4).work(1).workers(2);
-        let out = AsyncConcurrent::new(runtime)
-            .cpu(&recording(p))
-            .expect("cpu runs");
+        let Ok(Outcome::Cpu(out)) = AsyncConcurrent::new(runtime).run(&recording(p)) else {
+            panic!("{runtime}: cpu runs")
+        };
         let labels: Vec<&str> = out.runs.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(labels.len(), 2, "{labels:?}");
         assert!(labels[0].contains("one thread") || labels[0].contains("current-thread"));
@@ -129,21 +132,23 @@ fn check_gathered(ctx: &Ctx) {
 #[test]
 fn scenarios_run_on_a_runtime_built_outside() {
     let p = || Params::of(Scenario::Gather).delay_ms(20);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let ex = smol::Executor::new();
-    for _ in 0..2 {
-        let ctx = recording(p());
-        rt.block_on(tokio_rt::gather(&ctx)).expect("tokio gather");
-        check_gathered(&ctx);
-        let ctx = recording(p());
-        smol::block_on(ex.run(smol_rt::gather(&ex, &ctx))).expect("smol gather");
-        check_gathered(&ctx);
-        let ctx = recording(p());
-        async_std::task::block_on(async_std_rt::gather(&ctx)).expect("async-std gather");
-        check_gathered(&ctx);
+    for threads in [1, 2] {
+        let tokio = tokio_rt::Runtime::new(threads).expect("a tokio runtime");
+        let smol = smol_rt::Runtime::new(threads).expect("a smol executor and its threads");
+        let async_std = async_std_rt::Runtime::new(threads).expect("async-std");
+        for _ in 0..2 {
+            let ctx = recording(p());
+            let run = tokio.block_on(tokio_rt::gather(tokio.spawner(), &ctx));
+            run.expect("tokio gather");
+            check_gathered(&ctx);
+            let ctx = recording(p());
+            let run = smol.block_on(smol_rt::gather(smol.spawner(), &ctx));
+            run.expect("smol gather");
+            check_gathered(&ctx);
+            let ctx = recording(p());
+            let run = async_std.block_on(async_std_rt::gather(async_std.spawner(), &ctx));
+            run.expect("async-std gather");
+            check_gathered(&ctx);
+        }
     }
 }

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    taskset::cli::main(async_sequential::SPEC, |flags| {
-        async_sequential::AsyncSequential::new(flags.runtime.unwrap_or_default())
+    taskset::cli::main(&async_sequential::model::SPEC, |flags| {
+        async_sequential::model::AsyncSequential::new(flags.runtime.unwrap_or_default())
     })
 }

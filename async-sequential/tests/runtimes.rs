@@ -1,7 +1,8 @@
-//! What the conformance suite does not reach: the model's runtime wins over the one `Params`
-//! names (the runner writes it in), and the scenarios can be awaited on a runtime the caller built (the benchmarks do).
+//! What the conformance suite does not reach: the scenarios wait on the timer of whichever runtime
+//! polls them (so they can be awaited on a runtime the caller built, as the benchmarks do), and the
+//! late task's future is dropped at its own deadline.
 
-use async_sequential::AsyncSequential;
+use async_sequential::model::AsyncSequential;
 use taskset::{Ctx, EventKind, Model, Order, Output, Params, Runtime, Scenario};
 
 fn recording(p: Params) -> Ctx {
@@ -9,38 +10,23 @@ fn recording(p: Params) -> Ctx {
     Ctx::new(p, Output::Record)
 }
 
-/// Params that name tokio, run by the smol and async-std models through the runner: the runner
-/// writes the model's runtime into them, so their own timers are used (tokio's would panic outside
-/// a tokio runtime), and the tasks still run one after another.
-#[test]
-fn the_model_runtime_drives_the_timers() {
-    taskset::runner::install_panic_hook();
-    for runtime in [Runtime::AsyncStd, Runtime::Smol] {
-        let p = Params::of(Scenario::Hello)
-            .delay_ms(20)
-            .runtime(Runtime::Tokio);
-        let model = AsyncSequential::new(runtime);
-        let report = taskset::runner::run(&model, &p, Output::Record).expect("hello runs");
-        assert_eq!(
-            report.params.runtime, runtime,
-            "the model's runtime is the one the ctx names"
-        );
-        taskset::conformance::check_order(&report.events, Order::Sequential, &p.names());
-    }
-}
-
-/// `gather` awaited on runtimes built by the caller, with the runtime named in `Params`.
+/// `gather` awaited on runtimes built by the caller: tokio's multi-thread flavour, smol's and
+/// async-std's `block_on`. tokio's timer would panic outside a tokio runtime, and smol's would not
+/// be what a tokio user expects: `rt::sleep` must pick the one polling it.
 #[test]
 fn scenarios_run_on_a_runtime_built_outside() {
-    let p = |r| Params::of(Scenario::Gather).delay_ms(20).runtime(r);
-    let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let p = Params::of(Scenario::Gather).delay_ms(20);
+    let tokio = tokio::runtime::Runtime::new().expect("a tokio runtime");
     for _ in 0..2 {
-        let ctx = recording(p(Runtime::Tokio));
-        rt.block_on(async_sequential::gather(&ctx));
-        taskset::conformance::check_order(&ctx.events(), Order::Sequential, &ctx.params().names());
-        let ctx = recording(p(Runtime::Smol));
+        let ctx = recording(p.clone());
+        tokio.block_on(async_sequential::gather(&ctx));
+        taskset::conformance::check_order(&ctx.events(), Order::Sequential, &p.names());
+        let ctx = recording(p.clone());
         smol::block_on(async_sequential::gather(&ctx));
-        taskset::conformance::check_order(&ctx.events(), Order::Sequential, &ctx.params().names());
+        taskset::conformance::check_order(&ctx.events(), Order::Sequential, &p.names());
+        let ctx = recording(p.clone());
+        async_std::task::block_on(async_sequential::gather(&ctx));
+        taskset::conformance::check_order(&ctx.events(), Order::Sequential, &p.names());
     }
 }
 
@@ -48,10 +34,10 @@ fn scenarios_run_on_a_runtime_built_outside() {
 #[test]
 fn timeout_drops_the_late_future_at_its_deadline() {
     for runtime in Runtime::ALL {
-        let p = Params::of(Scenario::Timeout).delay_ms(100).runtime(runtime);
+        let p = Params::of(Scenario::Timeout).delay_ms(100);
         let ctx = recording(p.clone());
         AsyncSequential::new(runtime)
-            .timeout(&ctx)
+            .run(&ctx)
             .expect("timeout runs");
         let events = ctx.events();
         let at = |kind: EventKind| {

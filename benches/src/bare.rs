@@ -270,7 +270,8 @@ pub fn scope_jobs(p: &Params) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rt;
+    use crate::harness::Runs;
+    use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
     use taskset::Scenario;
 
     fn params(n: u64, d: Duration) -> Params {
@@ -282,12 +283,22 @@ mod tests {
     #[test]
     fn the_bare_spawns_join_every_unit() {
         let p = params(50, Duration::ZERO);
-        assert_eq!(rt::Tokio::new(1).block_on(|_| tokio_spawn(&p)), 50);
         assert_eq!(
-            rt::AsyncStd::new(1).block_on(|_| async_std_spawn_local(&p)),
-            Ok(50)
+            tokio_rt::Runtime::new(1).unwrap().run(|_| tokio_spawn(&p)),
+            50
         );
-        assert_eq!(rt::Smol::new(2).block_on(|ex| smol_spawn(ex, &p)), 50);
+        assert_eq!(
+            async_std_rt::Runtime::new(1)
+                .unwrap()
+                .run(|_| async_std_spawn_local(&p)),
+            50
+        );
+        assert_eq!(
+            smol_rt::Runtime::new(2)
+                .unwrap()
+                .run(|ex| smol_spawn(ex, &p)),
+            50
+        );
         assert_eq!(threads_sleeping(&params(5, Duration::ZERO)), 5);
     }
 
@@ -305,7 +316,10 @@ mod tests {
     fn the_bare_timers_wait_their_delay() {
         let p = params(100, Duration::from_millis(20));
         let start = std::time::Instant::now();
-        assert_eq!(rt::Tokio::new(2).block_on(|_| tokio_timers(&p)), 100);
+        assert_eq!(
+            tokio_rt::Runtime::new(2).unwrap().run(|_| tokio_timers(&p)),
+            100
+        );
         assert!(start.elapsed() >= p.delay);
     }
 }

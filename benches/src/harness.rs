@@ -5,42 +5,47 @@
 //!
 //! A bench file is `fn main() { benches::harness::main(&benches::plan::CPU) }` and its doc.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
+use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 use taskset::{Ctx, Output, Params};
+use threads::rt::Pool;
 
 use crate::plan::{Line, Workload};
 use crate::provenance::{self, Provenance};
-use crate::rt;
 
 /// Runs workload `w`: every line at every size, then criterion's summary.
 pub fn main(w: &'static Workload) {
     enter();
     let mut c = criterion();
-    let env = Env::new(w);
-    println!("== {}: {}", w.name, w.about);
-    let mut group = c.benchmark_group(w.name);
-    for line in w.lines {
-        say_skipped(w, line);
-        for &n in line.sizes {
-            budget(&mut group, line.estimate(w, n));
-            group.throughput(Throughput::Elements(n));
-            // The context is built here, outside the clock, and silent: nothing is printed or
-            // recorded in the measured loop.
-            let ctx = Ctx::new(env.params(w, n), Output::Silent);
-            let id = BenchmarkId::new(line.id, n);
-            group.bench_function(id, |b| {
-                b.iter_custom(|iters| timed(iters, &env, &ctx, line))
-            });
+    // The threads crate's pool is scoped: everything runs inside it, its threads started first.
+    let job = |id| taskset::kernel::job(id, w.work);
+    let cores = taskset::sys::cores() as u64;
+    let ran = threads::rt::with_pool(cores, job, |pool| {
+        let env = Env::new(w, pool);
+        println!("== {}: {}", w.name, w.about);
+        let mut group = c.benchmark_group(w.name);
+        for line in w.lines {
+            say_skipped(w, line);
+            for &n in line.sizes {
+                budget(&mut group, line.estimate(w, n));
+                group.throughput(Throughput::Elements(n));
+                // The context is built here, outside the clock, and silent: nothing is printed
+                // or recorded in the measured loop.
+                let ctx = Ctx::new(env.params(w, n), Output::Silent);
+                let id = BenchmarkId::new(line.id, n);
+                group.bench_function(id, |b| b.iter_custom(|i| timed(i, &env, &ctx, line)));
+            }
         }
-    }
-    group.finish();
+        group.finish();
+    });
+    ran.expect("a pool of threads, one per core");
     if measuring() {
         Provenance::now(w).write();
     }
-    drop(env);
     c.final_summary();
 }
 
@@ -57,39 +62,45 @@ fn timed(iters: u64, env: &Env, ctx: &Ctx, line: &Line) -> Duration {
 }
 
 /// What every line of a workload runs on, built before the first is measured.
-pub struct Env {
+pub struct Env<'p> {
     /// tokio on one thread: the models' `fetch` and `blocking`, asyncio's event loop.
-    pub tokio_1: rt::Tokio,
+    pub tokio_1: tokio_rt::Runtime,
     /// tokio with one worker per core: the models' `io` and `cpu`.
-    pub tokio_p: rt::Tokio,
+    pub tokio_p: tokio_rt::Runtime,
     /// async-std on this thread alone.
-    pub std_1: rt::AsyncStd,
+    pub std_1: async_std_rt::Runtime,
     /// async-std on its global pool.
-    pub std_p: rt::AsyncStd,
+    pub std_p: async_std_rt::Runtime,
     /// smol on one thread.
-    pub smol_1: rt::Smol,
+    pub smol_1: smol_rt::Runtime,
     /// smol on one thread per core.
-    pub smol_p: rt::Smol,
+    pub smol_p: smol_rt::Runtime,
+    /// The threads crate's pool of one thread per core, running the cpu kernel.
+    pub pool: &'p Pool<u64>,
     /// The latency server, in a child process of its own (`net` workloads).
     server: Option<latency::ChildServer>,
 }
 
-impl Env {
+impl<'p> Env<'p> {
     /// Builds every runtime (idle ones cost nothing measured), and the server if `w` needs one.
-    pub fn new(w: &Workload) -> Env {
-        let p = taskset::sys::cores();
+    pub fn new(w: &Workload, pool: &'p Pool<u64>) -> Env<'p> {
         let server = w.net.then(|| {
             let server = latency::ChildServer::spawn(w.delay).expect("the latency server");
             println!("latency server (a child process) on {}", server.addr());
             server
         });
+        // async-std's global runtime starts on first use: here, so no iteration pays for it.
+        async_std::task::block_on(async_std::task::spawn(async {}));
+        let p = taskset::sys::cores();
+        let built = "a runtime of the model crate";
         Env {
-            tokio_1: rt::Tokio::new(1),
-            tokio_p: rt::Tokio::new(p),
-            std_1: rt::AsyncStd::new(1),
-            std_p: rt::AsyncStd::new(async_concurrent::async_std_rt::pool_threads()),
-            smol_1: rt::Smol::new(1),
-            smol_p: rt::Smol::new(p),
+            tokio_1: tokio_rt::Runtime::new(1).expect(built),
+            tokio_p: tokio_rt::Runtime::new(p).expect(built),
+            std_1: async_std_rt::Runtime::new(1).expect(built),
+            std_p: async_std_rt::Runtime::new(p).expect(built),
+            smol_1: smol_rt::Runtime::new(1).expect(built),
+            smol_p: smol_rt::Runtime::new(p).expect(built),
+            pool,
             server,
         }
     }
@@ -107,6 +118,28 @@ impl Env {
         p
     }
 }
+
+/// A model crate's runtime, built once: [`Runs::run`] blocks on what a scenario makes of the
+/// runtime's spawner (`|rt| tokio_rt::io(rt, ctx)`), the one shape of every async row.
+pub trait Runs {
+    /// What the scenarios spawn on.
+    type Rt;
+    /// Runs `scenario(spawner)` to its end on this thread.
+    fn run<'a, F: Future>(&'a self, scenario: impl FnOnce(&'a Self::Rt) -> F) -> F::Output;
+}
+
+macro_rules! runs {
+    ($($m:ident),*) => {$(
+        impl Runs for $m::Runtime {
+            type Rt = $m::Rt;
+            fn run<'a, F: Future>(&'a self, scenario: impl FnOnce(&'a $m::Rt) -> F) -> F::Output {
+                self.block_on(scenario(self.spawner()))
+            }
+        }
+    )*};
+}
+
+runs!(tokio_rt, smol_rt, async_std_rt);
 
 /// The first call of every bench's `main`: a bench binary is also started again as a child.
 ///

@@ -2,8 +2,8 @@
 //!
 //! The [`plan`] lists the workloads (`spawn`, `io_timer`, `io_net`, `cpu`, `blocking`) and every
 //! line drawn on each, one row per line; the [`harness`] runs a workload's rows as one criterion
-//! group (a bench file per workload, `benches/*.rs`), on runtimes built once outside the measured
-//! loop ([`rt`]), every result checked outside the clock ([`out`]), beside the bare primitive each
+//! group (a bench file per workload, `benches/*.rs`), on the model crates' runtimes built once
+//! outside the measured loop, every result checked outside the clock ([`out`]), beside the bare primitive each
 //! model is read against ([`bare`]). The `report` binary turns criterion's results into tables and
 //! one chart per workload, under the [`provenance`] of each run; `footprint` measures memory per
 //! idle unit from `/proc` ([`proc`]).
@@ -21,4 +21,3 @@ pub mod out;
 pub mod plan;
 pub mod proc;
 pub mod provenance;
-pub mod rt;

@@ -8,8 +8,11 @@
 
 use std::time::Duration;
 
-use taskset::runner::{self, Outcome, Report};
-use taskset::{CpuOutcome, Ctx, Error, EventKind, IoOutcome, Model, Output, Params, expected};
+use taskset::expected;
+use taskset::runner::{self, Report};
+use taskset::{
+    CpuOutcome, CpuRun, Ctx, Error, EventKind, IoOutcome, Model, Outcome, Output, Params,
+};
 
 /// What one iteration returned.
 #[derive(Debug)]
@@ -81,10 +84,16 @@ impl From<Vec<u64>> for Out {
     }
 }
 
+impl From<CpuRun> for Out {
+    fn from(run: CpuRun) -> Out {
+        Out::Sums(run.checksums)
+    }
+}
+
 /// A model with one cpu run: its sums (threads' two runs are read by [`rayon`]).
 impl From<CpuOutcome> for Out {
     fn from(cpu: CpuOutcome) -> Out {
-        Out::Sums(cpu.runs.into_iter().next().expect("one cpu run").checksums)
+        cpu.runs.into_iter().next().expect("one cpu run").into()
     }
 }
 

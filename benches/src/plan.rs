@@ -19,7 +19,7 @@ use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
 use taskset::{Ctx, Scenario};
 
 use crate::bare;
-use crate::harness::Env;
+use crate::harness::{Env, Runs};
 use crate::out::{Out, Phase, pool_of_n, rayon, runner};
 
 /// A workload: one criterion group, one bench file, one table of the report, one chart.
@@ -126,7 +126,7 @@ impl Model {
 
 /// One iteration of a line: the env holds the runtimes, built once outside the measured loop;
 /// the context holds the workload's parameters at N. What it returns is checked outside the clock.
-pub type Run = fn(&Env, &Ctx) -> Out;
+pub type Run = fn(&Env<'_>, &Ctx) -> Out;
 
 /// One line of a workload: a model run one way, or a bare primitive.
 #[derive(Clone, Copy, Debug)]
@@ -156,7 +156,7 @@ macro_rules! lines {
             id: $id,
             sizes: &$sizes,
             cost: Duration::from_micros($us),
-            run: |$e: &Env, $c: &Ctx| Out::from($run),
+            run: |$e: &Env<'_>, $c: &Ctx| Out::from($run),
         }),*]
     };
 }
@@ -190,19 +190,19 @@ pub static SPAWN: Workload = Workload {
     // line shows what handing each task to another thread adds.
     lines: lines! {
         // kind model   id                                          N     µs/unit  one iteration
-        Base Sync      "sync-basic"                               N_TASKS   0 |_, c| runner(&sync_basic::SyncBasic, c.params());
-        Seq  Seq       "async-sequential (tokio)"                 N_TICKS 1100 |e, c| e.tokio_1.block_on(|_| async_sequential::fetch(c));
-        Conc Tokio     "async-concurrent (tokio)"                 N_TASKS   1 |e, c| e.tokio_1.block_on(|_| tokio_rt::fetch(c));
-        Bare -         "bare tokio::spawn (current-thread)"       N_TASKS   1 |e, c| e.tokio_1.block_on(|_| bare::tokio_spawn(c.params()));
-        Conc TokioMt   "async-concurrent (tokio, multi-thread)"   N_TASKS   2 |e, c| e.tokio_p.block_on(|_| tokio_rt::fetch(c));
-        Bare -         "bare tokio::spawn (multi-thread)"         N_TASKS   2 |e, c| e.tokio_p.block_on(|_| bare::tokio_spawn(c.params()));
-        Conc AsyncStd  "async-concurrent (async-std)"             N_TASKS   1 |e, c| e.std_1.block_on(|_| async_std_rt::fetch(c));
-        Bare -         "bare async_std spawn_local"               N_TASKS   1 |e, c| e.std_1.block_on(|_| bare::async_std_spawn_local(c.params()));
-        Conc Smol      "async-concurrent (smol)"                  N_TASKS   1 |e, c| e.smol_1.block_on(|ex| smol_rt::fetch(ex, c));
-        Bare -         "bare smol Executor::spawn (1 thread)"     N_TASKS   1 |e, c| e.smol_1.block_on(|ex| bare::smol_spawn(ex, c.params()));
-        Conc Threads   "threads"                                  N_THREADS 110 |_, c| runner(&threads::Threads, c.params());
+        Base Sync      "sync-basic"                               N_TASKS   0 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_TICKS 1100 |e, c| e.tokio_1.run(|_| async_sequential::fetch(c));
+        Conc Tokio     "async-concurrent (tokio)"                 N_TASKS   1 |e, c| e.tokio_1.run(|rt| tokio_rt::fetch(rt, c));
+        Bare -         "bare tokio::spawn (current-thread)"       N_TASKS   1 |e, c| e.tokio_1.run(|_| bare::tokio_spawn(c.params()));
+        Conc TokioMt   "async-concurrent (tokio, multi-thread)"   N_TASKS   2 |e, c| e.tokio_p.run(|rt| tokio_rt::fetch(rt, c));
+        Bare -         "bare tokio::spawn (multi-thread)"         N_TASKS   2 |e, c| e.tokio_p.run(|_| bare::tokio_spawn(c.params()));
+        Conc AsyncStd  "async-concurrent (async-std)"             N_TASKS   1 |e, c| e.std_1.run(|rt| async_std_rt::fetch(rt, c));
+        Bare -         "bare async_std spawn_local"               N_TASKS   1 |e, c| e.std_1.run(|_| bare::async_std_spawn_local(c.params()));
+        Conc Smol      "async-concurrent (smol)"                  N_TASKS   1 |e, c| e.smol_1.run(|rt| smol_rt::fetch(rt, c));
+        Bare -         "bare smol Executor::spawn (1 thread)"     N_TASKS   1 |e, c| e.smol_1.run(|ex| bare::smol_spawn(ex, c.params()));
+        Conc Threads   "threads"                                  N_THREADS 110 |_, c| runner(&threads::model::Threads, c.params());
         Bare -         "bare thread::spawn"                       N_THREADS 110 |_, c| bare::threads_sleeping(c.params());
-        Conc Processes "multiprocess"                             N_PROCS 3000 |_, c| runner(&multiprocess::Multiprocess, c.params());
+        Conc Processes "multiprocess"                             N_PROCS 3000 |_, c| runner(&multiprocess::model::Multiprocess, c.params());
         Bare -         "bare Command::spawn"                      N_PROCS 3000 |_, c| bare::processes_sleeping(c.params());
     },
 };
@@ -221,17 +221,17 @@ pub static IO_TIMER: Workload = Workload {
     // The models' `io` runs on one executor thread per core; a pool of N processes takes one
     // request each, all waiting at once, as threads and tasks do.
     lines: lines! {
-        Base Sync      "sync-basic"                               N_ONE     0 |_, c| runner(&sync_basic::SyncBasic, c.params());
-        Seq  Seq       "async-sequential (tokio)"                 N_ONE     0 |e, c| e.tokio_1.block_on(|_| async_sequential::io(c));
-        Conc Tokio     "async-concurrent (tokio)"                 N_TASKS   2 |e, c| e.tokio_p.block_on(|_| tokio_rt::io(c));
-        Bare -         "bare tokio timers"                        N_TASKS   2 |e, c| e.tokio_p.block_on(|_| bare::tokio_timers(c.params()));
-        Conc AsyncStd  "async-concurrent (async-std)"             N_TASKS   2 |e, c| e.std_p.block_on(|_| async_std_rt::io(c));
-        Bare -         "bare async-std timers"                    N_TASKS   2 |e, c| e.std_p.block_on(|_| bare::async_std_timers(c.params()));
-        Conc Smol      "async-concurrent (smol)"                  N_TASKS   2 |e, c| e.smol_p.block_on(|ex| smol_rt::io(ex, c));
-        Bare -         "bare smol timers"                         N_TASKS   2 |e, c| e.smol_p.block_on(|ex| bare::smol_timers(ex, c.params()));
-        Conc Threads   "threads"                                  N_THREADS 110 |_, c| runner(&threads::Threads, c.params());
+        Base Sync      "sync-basic"                               N_ONE     0 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_ONE     0 |e, c| e.tokio_1.run(|_| async_sequential::io(c));
+        Conc Tokio     "async-concurrent (tokio)"                 N_TASKS   2 |e, c| e.tokio_p.run(|rt| tokio_rt::io(rt, c));
+        Bare -         "bare tokio timers"                        N_TASKS   2 |e, c| e.tokio_p.run(|_| bare::tokio_timers(c.params()));
+        Conc AsyncStd  "async-concurrent (async-std)"             N_TASKS   2 |e, c| e.std_p.run(|rt| async_std_rt::io(rt, c));
+        Bare -         "bare async-std timers"                    N_TASKS   2 |e, c| e.std_p.run(|_| bare::async_std_timers(c.params()));
+        Conc Smol      "async-concurrent (smol)"                  N_TASKS   2 |e, c| e.smol_p.run(|rt| smol_rt::io(rt, c));
+        Bare -         "bare smol timers"                         N_TASKS   2 |e, c| e.smol_p.run(|ex| bare::smol_timers(ex, c.params()));
+        Conc Threads   "threads"                                  N_THREADS 110 |_, c| runner(&threads::model::Threads, c.params());
         Bare -         "bare thread::spawn + sleep"               N_THREADS 110 |_, c| bare::threads_sleeping(c.params());
-        Conc Processes "multiprocess (P=N)"                       N_POOL 25000 |_, c| runner(&multiprocess::Multiprocess, &pool_of_n(c));
+        Conc Processes "multiprocess (P=N)"                       N_POOL 25000 |_, c| runner(&multiprocess::model::Multiprocess, &pool_of_n(c));
         Bare -         "bare Command::spawn + sleep"              N_POOL  3000 |_, c| bare::processes_sleeping(c.params());
     },
 };
@@ -248,17 +248,17 @@ pub static IO_NET: Workload = Workload {
     ideal: Ideal::Wait,
     headline: 1_000,
     lines: lines! {
-        Base Sync      "sync-basic"                               N_ONE     0 |_, c| runner(&sync_basic::SyncBasic, c.params());
-        Seq  Seq       "async-sequential (tokio)"                 N_ONE     0 |e, c| e.tokio_1.block_on(|_| async_sequential::io(c));
-        Conc Tokio     "async-concurrent (tokio)"                 N_NET   110 |e, c| e.tokio_p.block_on(|_| tokio_rt::io(c));
-        Bare -         "bare tokio TcpStream"                     N_NET   110 |e, c| e.tokio_p.block_on(|_| bare::tokio_tcp(c.params()));
-        Conc AsyncStd  "async-concurrent (async-std)"             N_NET   110 |e, c| e.std_p.block_on(|_| async_std_rt::io(c));
-        Bare -         "bare async-std TcpStream"                 N_NET   110 |e, c| e.std_p.block_on(|_| bare::async_std_tcp(c.params()));
-        Conc Smol      "async-concurrent (smol)"                  N_NET   110 |e, c| e.smol_p.block_on(|ex| smol_rt::io(ex, c));
-        Bare -         "bare smol Async<TcpStream>"               N_NET   110 |e, c| e.smol_p.block_on(|ex| bare::smol_tcp(ex, c.params()));
-        Conc Threads   "threads"                                  N_THREADS 100 |_, c| runner(&threads::Threads, c.params());
+        Base Sync      "sync-basic"                               N_ONE     0 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_ONE     0 |e, c| e.tokio_1.run(|_| async_sequential::io(c));
+        Conc Tokio     "async-concurrent (tokio)"                 N_NET   110 |e, c| e.tokio_p.run(|rt| tokio_rt::io(rt, c));
+        Bare -         "bare tokio TcpStream"                     N_NET   110 |e, c| e.tokio_p.run(|_| bare::tokio_tcp(c.params()));
+        Conc AsyncStd  "async-concurrent (async-std)"             N_NET   110 |e, c| e.std_p.run(|rt| async_std_rt::io(rt, c));
+        Bare -         "bare async-std TcpStream"                 N_NET   110 |e, c| e.std_p.run(|_| bare::async_std_tcp(c.params()));
+        Conc Smol      "async-concurrent (smol)"                  N_NET   110 |e, c| e.smol_p.run(|rt| smol_rt::io(rt, c));
+        Bare -         "bare smol Async<TcpStream>"               N_NET   110 |e, c| e.smol_p.run(|ex| bare::smol_tcp(ex, c.params()));
+        Conc Threads   "threads"                                  N_THREADS 100 |_, c| runner(&threads::model::Threads, c.params());
         Bare -         "bare std TcpStream threads"               N_THREADS 100 |_, c| bare::std_tcp(c.params());
-        Conc Processes "multiprocess (P=N)"                       N_POOL 25000 |_, c| runner(&multiprocess::Multiprocess, &pool_of_n(c));
+        Conc Processes "multiprocess (P=N)"                       N_POOL 25000 |_, c| runner(&multiprocess::model::Multiprocess, &pool_of_n(c));
     },
 };
 
@@ -273,19 +273,19 @@ pub static CPU: Workload = Workload {
     net: false,
     ideal: Ideal::Cores,
     headline: 8,
+    // The pool of threads is started once, outside the measured loop, as rayon's is (`Env`).
     // threads' `cpu` runs its pool and then rayon, and times each itself: its rayon line is that
-    // time (the crate has no rayon-only function). ADAPT (threads::Pool): the pool row becomes
-    // `e.pool.run(c.params().tasks, job)` on a pool built once in `Env`, as rayon's is.
+    // time (the crate has no rayon-only function).
     lines: lines! {
-        Base Sync      "sync-basic"                               N_JOBS 10000 |_, c| runner(&sync_basic::SyncBasic, c.params());
-        Seq  Seq       "async-sequential (tokio)"                 N_JOBS 10000 |e, c| e.tokio_1.block_on(|_| async_sequential::cpu(c));
-        Seq  TokioCt   "async-concurrent (tokio, current-thread)" N_JOBS 10000 |e, c| e.tokio_1.block_on(|_| tokio_rt::cpu(c));
-        Conc Tokio     "async-concurrent (tokio)"                 N_JOBS  5000 |e, c| e.tokio_p.block_on(|_| tokio_rt::cpu(c));
-        Conc AsyncStd  "async-concurrent (async-std)"             N_JOBS  5000 |e, c| e.std_p.block_on(|_| async_std_rt::cpu(c));
-        Conc Smol      "async-concurrent (smol)"                  N_JOBS  5000 |e, c| e.smol_p.block_on(|ex| smol_rt::cpu(ex, c));
-        Conc Threads   "threads (pool)"                           N_JOBS  5000 |_, c| threads::pool(c.params().pool(), c.params().tasks, job(c));
-        Conc Rayon     "threads (rayon)"                          N_JOBS  5000 |_, c| rayon(runner(&threads::Threads, c.params()));
-        Conc Processes "multiprocess"                             N_JOBS  5000 |_, c| runner(&multiprocess::Multiprocess, c.params());
+        Base Sync      "sync-basic"                               N_JOBS 10000 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_JOBS 10000 |e, c| e.tokio_1.run(|_| async_sequential::cpu(c));
+        Seq  TokioCt   "async-concurrent (tokio, current-thread)" N_JOBS 10000 |e, c| e.tokio_1.run(|rt| tokio_rt::cpu(rt, c));
+        Conc Tokio     "async-concurrent (tokio)"                 N_JOBS  5000 |e, c| e.tokio_p.run(|rt| tokio_rt::cpu(rt, c));
+        Conc AsyncStd  "async-concurrent (async-std)"             N_JOBS  5000 |e, c| e.std_p.run(|rt| async_std_rt::cpu(rt, c));
+        Conc Smol      "async-concurrent (smol)"                  N_JOBS  5000 |e, c| e.smol_p.run(|rt| smol_rt::cpu(rt, c));
+        Conc Threads   "threads (pool)"                           N_JOBS  5000 |e, c| e.pool.run(c.params().tasks);
+        Conc Rayon     "threads (rayon)"                          N_JOBS  5000 |_, c| rayon(runner(&threads::model::Threads, c.params()));
+        Conc Processes "multiprocess"                             N_JOBS  5000 |_, c| runner(&multiprocess::model::Multiprocess, c.params());
         Bare -         "bare thread::scope"                       N_JOBS  5000 |_, c| bare::scope_jobs(c.params());
     },
 };
@@ -304,20 +304,20 @@ pub static BLOCKING: Workload = Workload {
     // async-concurrent runs both phases in one run, on one executor thread (with more, the stall
     // would hold only some of them); each line reads its phase from the model's own marks.
     lines: lines! {
-        Base Sync      "sync-basic"                               N_BLOCK 10000 |_, c| runner(&sync_basic::SyncBasic, c.params());
-        Seq  Seq       "async-sequential (tokio)"                 N_BLOCK     0 |e, c| e.tokio_1.block_on(|_| async_sequential::blocking(c));
-        Stall Tokio    "async-concurrent (tokio): stall"          N_BLOCK 10000 |e, c| Phase::Stall.of(c, |c| e.tokio_1.block_on(|_| tokio_rt::blocking(c)));
-        Conc Tokio     "async-concurrent (tokio): fix"            N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.tokio_1.block_on(|_| tokio_rt::blocking(c)));
-        Bare -         "bare tokio spawn_blocking"                N_BLOCK   100 |e, c| e.tokio_1.block_on(|_| bare::tokio_spawn_blocking(c.params()));
-        Stall AsyncStd "async-concurrent (async-std): stall"      N_BLOCK 10000 |e, c| Phase::Stall.of(c, |c| e.std_1.block_on(|_| async_std_rt::blocking(c)));
-        Conc AsyncStd  "async-concurrent (async-std): fix"        N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.std_1.block_on(|_| async_std_rt::blocking(c)));
-        Bare -         "bare async-std spawn_blocking"            N_BLOCK   100 |e, c| e.std_1.block_on(|_| bare::async_std_spawn_blocking(c.params()));
-        Stall Smol     "async-concurrent (smol): stall"           N_BLOCK 10000 |e, c| Phase::Stall.of(c, |c| e.smol_1.block_on(|ex| smol_rt::blocking(ex, c)));
-        Conc Smol      "async-concurrent (smol): fix"             N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.smol_1.block_on(|ex| smol_rt::blocking(ex, c)));
-        Bare -         "bare smol::unblock"                       N_BLOCK   100 |e, c| e.smol_1.block_on(|ex| bare::smol_unblock(ex, c.params()));
-        Conc Threads   "threads"                                  N_BLOCK   100 |_, c| runner(&threads::Threads, c.params());
+        Base Sync      "sync-basic"                               N_BLOCK 10000 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_BLOCK     0 |e, c| e.tokio_1.run(|_| async_sequential::blocking(c));
+        Stall Tokio    "async-concurrent (tokio): stall"          N_BLOCK 10000 |e, c| Phase::Stall.of(c, |c| e.tokio_1.run(|rt| tokio_rt::blocking(rt, c)));
+        Conc Tokio     "async-concurrent (tokio): fix"            N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.tokio_1.run(|rt| tokio_rt::blocking(rt, c)));
+        Bare -         "bare tokio spawn_blocking"                N_BLOCK   100 |e, c| e.tokio_1.run(|_| bare::tokio_spawn_blocking(c.params()));
+        Stall AsyncStd "async-concurrent (async-std): stall"      N_BLOCK 10000 |e, c| Phase::Stall.of(c, |c| e.std_1.run(|rt| async_std_rt::blocking(rt, c)));
+        Conc AsyncStd  "async-concurrent (async-std): fix"        N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.std_1.run(|rt| async_std_rt::blocking(rt, c)));
+        Bare -         "bare async-std spawn_blocking"            N_BLOCK   100 |e, c| e.std_1.run(|_| bare::async_std_spawn_blocking(c.params()));
+        Stall Smol     "async-concurrent (smol): stall"           N_BLOCK 10000 |e, c| Phase::Stall.of(c, |c| e.smol_1.run(|rt| smol_rt::blocking(rt, c)));
+        Conc Smol      "async-concurrent (smol): fix"             N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.smol_1.run(|rt| smol_rt::blocking(rt, c)));
+        Bare -         "bare smol::unblock"                       N_BLOCK   100 |e, c| e.smol_1.run(|ex| bare::smol_unblock(ex, c.params()));
+        Conc Threads   "threads"                                  N_BLOCK   100 |_, c| runner(&threads::model::Threads, c.params());
         Bare -         "bare thread::spawn + sleep"               N_BLOCK   100 |_, c| bare::threads_sleeping(c.params());
-        Conc Processes "multiprocess"                             N_BLOCK  3000 |_, c| runner(&multiprocess::Multiprocess, c.params());
+        Conc Processes "multiprocess"                             N_BLOCK  3000 |_, c| runner(&multiprocess::model::Multiprocess, c.params());
         Bare -         "bare Command::spawn + sleep"              N_BLOCK  3000 |_, c| bare::processes_sleeping(c.params());
     },
 };
@@ -327,12 +327,6 @@ pub static ALL: [&Workload; 5] = [&SPAWN, &IO_TIMER, &IO_NET, &CPU, &BLOCKING];
 
 /// Longest iteration a line may take before it is skipped at a size (the report scales instead).
 pub const MAX_ITERATION: Duration = Duration::from_millis(1000);
-
-/// The kernel job of the cpu rows: job `id` of W units.
-fn job(c: &Ctx) -> impl Fn(u64) -> u64 + Sync {
-    let work = c.params().work;
-    move |id| taskset::kernel::job(id, work)
-}
 
 /// The cores the parallel lines share (the `cpu` ideal divides the work by them).
 pub fn cores() -> u64 {

@@ -62,7 +62,7 @@ fn gather_in_every_model() {
 }
 
 #[test]
-fn an_unwritable_picture_is_one_line_after_the_table() {
+fn an_unwritable_picture_is_refused_before_anything_runs() {
     let out = compare(&[
         "hello",
         "--delay-ms",
@@ -73,10 +73,8 @@ fn an_unwritable_picture_is_one_line_after_the_table() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(
-        text(&out.stdout).contains("threads"),
-        "the table is printed first"
-    );
+    assert!(stderr.contains("/nonexistent/dir/x.svg"), "{stderr}");
+    assert!(text(&out.stdout).is_empty(), "nothing ran");
 }
 
 #[test]

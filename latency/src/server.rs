@@ -24,8 +24,9 @@ pub struct Faults {
 }
 
 impl Faults {
+    /// Whether the fault hits request `id`. Never id 0: that is the clients' reachability check.
     fn hits(every: u64, id: u64) -> bool {
-        every != 0 && id % every == 0
+        every != 0 && id != 0 && id % every == 0
     }
 }
 

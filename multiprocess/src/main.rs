@@ -9,5 +9,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // In a worker this never returns: it runs its jobs from stdin, then exits.
     multiprocess::worker::run_if_worker();
-    taskset::cli::main(multiprocess::SPEC, |_| multiprocess::Multiprocess)
+    taskset::cli::main(&multiprocess::model::SPEC, |_| {
+        multiprocess::model::Multiprocess
+    })
 }

@@ -12,6 +12,9 @@
 //!   non-zero, is killed by a signal, writes garbage, or stays silent past its deadline (killed);
 //! - it never hangs: each job has a deadline (its expected time, again as much, plus 2 s), and
 //!   a child past it is killed;
+//! - a pool keeps its P workers: a worker that dies is reported when it dies, with the job it was
+//!   running, and replaced; a pure job (the CPU kernel's) is run again on the replacement, any
+//!   other job fails, named;
 //! - no zombies: every child is waited for, on every path, by the code that ends it or by `Drop`
 //!   (which also covers a `?` error and a panic in the parent);
 //! - no orphans: each child asks the kernel for `SIGKILL` when its parent dies
@@ -19,9 +22,9 @@
 //!   where no destructor runs. (Ctrl-C in a terminal also signals the children directly: they
 //!   are in the parent's foreground process group.) The death signal follows the *thread* that
 //!   started the child, so a `Procs` is used on one thread and reaps its children before it goes;
-//! - limits: before starting N processes it checks `RLIMIT_NPROC`, `pid_max` and `RLIMIT_NOFILE`
-//!   and refuses in one line naming the limit; if a start fails midway anyway, the children
-//!   already started are killed and reaped, and the error names the limit.
+//! - limits: before starting N processes it checks them with `taskset::capacity::processes` and
+//!   refuses in one line naming the limit; if a start fails midway anyway, the children already
+//!   started are killed and reaped, and the error names the limit.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -33,10 +36,10 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use taskset::{Ctx, Error, EventKind, TaskError, sys};
+use taskset::{Ctx, Error, EventKind, Flag, TaskError, capacity};
 
 use crate::protocol::{Job, Report};
-use crate::worker::{self, FAULT_ENV, WORKER_ENV};
+use crate::worker::{self, WORKER_ENV, test_hooks};
 
 /// The longest line a child may write; a longer one is garbage.
 const MAX_LINE: usize = 64 * 1024;
@@ -64,6 +67,11 @@ impl Ended {
             Ended::TimedOut => Err("timed out".to_string()),
             Ended::Died(why) => Err(why),
         }
+    }
+
+    /// The job's value, or why there is none: its error, or why its process failed.
+    pub fn returned(self) -> Result<String, String> {
+        self.settled()?.map_err(|e| e.to_string())
     }
 }
 
@@ -102,12 +110,21 @@ pub struct Procs<'c> {
     jobs: Vec<(Job, Option<Duration>)>,
     ends: Vec<Option<Ended>>,
     queue: VecDeque<usize>,
+    /// A pool replaces the workers that die; one child per job does not.
+    pool: bool,
+    /// The jobs run once more after their worker died (each at most once).
+    retried: Vec<bool>,
 }
 
 impl<'c> Procs<'c> {
     /// An empty set for up to `n` children, once the machine's limits allow `n` more processes.
     pub fn new(ctx: &'c Ctx, n: u64) -> Result<Procs<'c>, Error> {
-        check_room(n)?;
+        let flag = if ctx.scenario().uses(Flag::Tasks) {
+            format!("--tasks {}", ctx.params().tasks)
+        } else {
+            ctx.scenario().to_string()
+        };
+        capacity::processes(&flag, n)?;
         Ok(Procs {
             ctx,
             exe: worker::exe()?,
@@ -117,6 +134,8 @@ impl<'c> Procs<'c> {
             jobs: Vec::new(),
             ends: Vec::new(),
             queue: VecDeque::new(),
+            pool: false,
+            retried: Vec::new(),
         })
     }
 
@@ -146,14 +165,22 @@ impl<'c> Procs<'c> {
 
     /// A pool of `p` worker processes, started now and idle until [`Procs::run`].
     pub fn pool(ctx: &'c Ctx, p: u64) -> Result<Procs<'c>, Error> {
+        capacity::processes(&format!("--workers {p}"), p)?;
         let mut procs = Procs::new(ctx, p)?;
+        procs.pool = true;
         for _ in 0..p {
-            let k = procs.spawn()?;
-            let pid = procs.kids[k].pid;
-            let note = EventKind::Note(format!("pool worker pid {pid} started"));
-            ctx.record_from(format!("pid {pid}"), None, note);
+            procs.spawn_worker("started")?;
         }
         Ok(procs)
+    }
+
+    /// Starts one pool worker and says so (`pool worker pid 42 started`).
+    fn spawn_worker(&mut self, what: &str) -> Result<usize, Error> {
+        let k = self.spawn()?;
+        let pid = self.kids[k].pid;
+        let note = EventKind::Note(format!("pool worker pid {pid} {what}"));
+        self.ctx.record_from(format!("pid {pid}"), None, note);
+        Ok(k)
     }
 
     /// Runs `jobs` on the pool, each on the next idle worker; returns their ends in input order.
@@ -169,7 +196,32 @@ impl<'c> Procs<'c> {
     fn push(&mut self, job: Job, limit: Option<Duration>) -> usize {
         self.jobs.push((job, limit));
         self.ends.push(None);
+        self.retried.push(false);
         self.jobs.len() - 1
+    }
+
+    /// Job `j` lost its child, for `why`: reported now, when it happens, with its task. In a pool
+    /// a pure job runs again, any other fails; and the pool gets a new worker while work is left.
+    fn lost(&mut self, j: usize, pid: u32, why: String) {
+        let task = self.jobs[j].0.task();
+        self.ctx.record_from(
+            format!("pid {pid}"),
+            Some(&task),
+            EventKind::Panicked(why.clone()),
+        );
+        if self.pool && self.jobs[j].0.is_pure() && !self.retried[j] {
+            self.retried[j] = true;
+            self.queue.push_front(j);
+            self.ctx.note(&format!(
+                "job {task} runs again: it is pure, so its result is the same"
+            ));
+        } else {
+            self.ends[j] = Some(Ended::Died(why));
+        }
+        if self.pool && !self.queue.is_empty() {
+            // If even the replacement cannot start, the jobs left fail, each named, in `drive`.
+            let _ = self.spawn_worker(&format!("replaces pid {pid}"));
+        }
     }
 
     fn take_ends(&mut self) -> Vec<(String, Ended)> {
@@ -188,15 +240,15 @@ impl<'c> Procs<'c> {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if let Some(faults) = worker::injected_faults() {
-            cmd.env(FAULT_ENV, faults);
+        if let Some(faults) = test_hooks::injected() {
+            cmd.env(test_hooks::FAULT_ENV, faults);
         }
         let mut child = match cmd.spawn() {
             Ok(child) => child,
             Err(e) => {
                 let started = self.started;
                 self.kill_all();
-                return Err(spawn_error(&e, started, self.planned));
+                return Err(capacity::process_refused(&e, started, self.planned));
             }
         };
         self.started += 1;
@@ -402,8 +454,9 @@ impl<'c> Procs<'c> {
 
     /// Kills and reaps child `k`; its job, if any, died for `why`.
     fn kill(&mut self, k: usize, why: String) {
-        if let Some(j) = self.remove(k).job {
-            self.ends[j] = Some(Ended::Died(why));
+        let kid = self.remove(k);
+        if let Some(j) = kid.job {
+            self.lost(j, kid.pid, why);
         }
     }
 
@@ -423,7 +476,8 @@ impl<'c> Procs<'c> {
             fill(err, &mut kid.err_buf);
         }
         if let Some(j) = kid.job {
-            self.ends[j] = Some(Ended::Died(why_died(kid.pid, status, &kid.err_buf)));
+            let why = why_died(kid.pid, status, &kid.err_buf);
+            self.lost(j, kid.pid, why);
         }
     }
 
@@ -523,77 +577,45 @@ fn signal_name(sig: i32) -> &'static str {
     }
 }
 
-/// `RLIMIT_NPROC`'s soft limit, as `ulimit -u` shows it.
-fn nproc_limit() -> String {
-    match sys::rlimit(libc::RLIMIT_NPROC).0 {
-        libc::RLIM_INFINITY => "unlimited".to_string(),
-        n => n.to_string(),
+// The scenarios' helpers: start, wait, and name what went wrong.
+
+/// Starts a child process per job, every one before waiting for any, then waits for them all.
+pub fn one_process_each(
+    ctx: &Ctx,
+    jobs: impl IntoIterator<Item = Job>,
+) -> Result<Vec<(String, Ended)>, Error> {
+    let jobs: Vec<Job> = jobs.into_iter().collect();
+    let mut procs = Procs::new(ctx, jobs.len() as u64)?;
+    // All the children are started before any is waited for: from here on they wait at the same
+    // time, each in its own process, and the parent only listens.
+    for job in jobs {
+        procs.start(job)?;
+    }
+    Ok(procs.wait_all())
+}
+
+/// A task's value, or why it failed (`task B: child pid …`). An error it returned is recorded
+/// here; a child that died was recorded when it died.
+pub fn returned(ctx: &Ctx, task: &str, end: Ended) -> Result<String, String> {
+    match end.settled() {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => {
+            ctx.failed(task, &error);
+            Err(format!("task {task} failed: {error}"))
+        }
+        Err(why) => Err(format!("task {task}: {why}")),
     }
 }
 
-/// The number of processes and threads on the system now (`/proc/loadavg`'s `running/total`).
-fn tasks_in_use() -> Option<u64> {
-    let loadavg = std::fs::read_to_string("/proc/loadavg").ok()?;
-    loadavg
-        .split_whitespace()
-        .nth(3)?
-        .split_once('/')?
-        .1
-        .parse()
-        .ok()
-}
-
-/// Refuses, in one line naming the limit, to start `n` processes that the machine would not allow.
-pub fn check_room(n: u64) -> Result<(), Error> {
-    let (nproc, _) = sys::rlimit(libc::RLIMIT_NPROC);
-    // SAFETY: getuid has no side effects and cannot fail.
-    let root = unsafe { libc::getuid() } == 0;
-    // The kernel does not apply RLIMIT_NPROC to root; for anyone else this process counts too.
-    // The user's other processes count as well, but they come and go: if they fill the rest,
-    // a start fails midway, and spawn_error says so.
-    if !root && nproc != libc::RLIM_INFINITY && n + 1 > nproc {
-        return Err(Error(format!(
-            "{n} worker processes exceed RLIMIT_NPROC: `ulimit -u` allows this user {nproc} \
-             processes, this one included"
-        )));
+/// Ok if every task returned; else the first failure is the error (each was reported already).
+pub fn all_returned(ctx: &Ctx, ends: Vec<(String, Ended)>) -> Result<(), Error> {
+    let failures: Vec<String> = ends
+        .into_iter()
+        .filter_map(|(task, end)| returned(ctx, &task, end).err())
+        .collect();
+    match failures.as_slice() {
+        [] => Ok(()),
+        [only] => Err(Error::failed(only.clone())),
+        [first, rest @ ..] => Err(Error::failed(format!("{first} (and {} more)", rest.len()))),
     }
-    if let (Some(pid_max), Some(used)) = (sys::proc_sys("kernel/pid_max"), tasks_in_use())
-        && used + n > pid_max
-    {
-        return Err(Error(format!(
-            "{n} worker processes exceed pid_max: the system has {pid_max} process ids \
-             (/proc/sys/kernel/pid_max) and {used} are in use"
-        )));
-    }
-    let nofile = sys::raise_nofile();
-    let need = 2 * n + sys::open_fds() + 3;
-    if need > nofile {
-        return Err(Error(format!(
-            "{n} worker processes need {need} open files (two pipes each): RLIMIT_NOFILE allows \
-             {nofile} (`ulimit -n`)"
-        )));
-    }
-    Ok(())
-}
-
-/// The error of a start that failed midway, naming the limit that was hit.
-fn spawn_error(e: &io::Error, started: u64, planned: u64) -> Error {
-    let limit = match e.raw_os_error() {
-        Some(libc::EAGAIN) => format!(
-            "the process limit was reached (RLIMIT_NPROC = {}, `ulimit -u`; pid_max = {})",
-            nproc_limit(),
-            sys::proc_sys("kernel/pid_max").map_or("unknown".to_string(), |n| n.to_string())
-        ),
-        Some(libc::EMFILE | libc::ENFILE) => format!(
-            "the open-file limit was reached (RLIMIT_NOFILE = {}, `ulimit -n`)",
-            sys::rlimit(libc::RLIMIT_NOFILE).0
-        ),
-        Some(libc::ENOMEM) => "out of memory".to_string(),
-        _ => "the worker executable could not be started".to_string(),
-    };
-    Error(format!(
-        "could not start worker process {} of {planned}: {limit}: {e}; the {started} already \
-         started were killed and reaped",
-        started + 1
-    ))
 }

@@ -32,7 +32,7 @@ use std::fmt::{self, Write as _};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use taskset::EventKind;
+use taskset::{EventKind, TaskError, net};
 
 /// A job the parent sends to a worker: one line on the worker's stdin.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,13 +119,21 @@ impl Job {
         }
     }
 
+    /// Whether the job may simply be run again if its worker dies: a kernel job is pure, so it
+    /// gives the same checksum; a request or a task is not run twice behind the user's back.
+    pub fn is_pure(&self) -> bool {
+        matches!(self, Job::Cpu { .. })
+    }
+
     /// How long the job should take on an idle machine; its deadline is set from this.
     pub fn expected(&self) -> Duration {
         match self {
-            Job::Task { delay, .. }
-            | Job::Fetch { delay, .. }
-            | Job::Block { delay, .. }
-            | Job::Request { delay, .. } => *delay,
+            Job::Task { delay, .. } | Job::Fetch { delay, .. } | Job::Block { delay, .. } => *delay,
+            Job::Request { delay, server, .. } => match server {
+                // A request may wait for its answer that long before it gives up by itself.
+                Some(_) => *delay + net::PATIENCE,
+                None => *delay,
+            },
             Job::Risky { delay } | Job::Flaky { delay, .. } => *delay,
             Job::Slow { work, .. } => *work,
             // One unit is about a millisecond on an idle core; a shared machine may be slower.
@@ -222,6 +230,16 @@ pub enum Report {
     Result(String),
     /// The job failed with this error: `error Something went wrong`.
     Error(String),
+}
+
+impl From<Result<String, TaskError>> for Report {
+    /// How a job ended, as its last line: `result <value>` or `error <text>`.
+    fn from(ended: Result<String, TaskError>) -> Report {
+        match ended {
+            Ok(value) => Report::Result(value),
+            Err(error) => Report::Error(error.0),
+        }
+    }
 }
 
 /// The event words of the protocol, and the events they stand for.

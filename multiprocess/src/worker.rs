@@ -7,24 +7,22 @@
 //! A fresh process shares nothing with its parent but the pipes, which is what makes a crash in
 //! it harmless, and what makes starting it cost a whole `exec`.
 //!
+//! Each job runs the same task function as every other model's (`task(ctx, name)`,
+//! `fetch_data(ctx, id)`…), on a [`Ctx`] of the child's own whose events go up the pipe instead of
+//! to the screen: the parent records them, stamped when they arrive, as `pid <pid>` did them.
+//!
 //! Which executable: [`set_exe`] if called, else `MULTIPROCESS_WORKER_EXE`, else
 //! `std::env::current_exe()`. Integration tests are their own executables (they do not call
 //! [`run_if_worker`]), so they call `set_exe(env!("CARGO_BIN_EXE_multiprocess"))`; a criterion
 //! bench calls [`run_if_worker`] at the top of its own `main` and needs nothing else.
-//!
-//! Fault injection, for the tests and for trying it by hand: `MULTIPROCESS_FAULT=B=panic,3=hang`
-//! makes the worker running task B panic and the one running task 3 hang. The faults are
-//! `panic`, `exit` (status 3), `hang` and `garbage` (a line that is not the protocol); only the
-//! worker reads the variable. Try `MULTIPROCESS_FAULT=B=panic cargo run -p multiprocess -- gather`.
 
 use std::io::{self, BufRead, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::thread;
 use std::time::Duration;
 
-use taskset::runner::panic_message;
-use taskset::{Error, EventKind, TaskError};
+use taskset::{Ctx, Error, Event, Output, Params, Scenario, TaskError, panic_message};
 
 use crate::protocol::{Job, Report, ms};
 
@@ -32,11 +30,8 @@ use crate::protocol::{Job, Report, ms};
 pub const WORKER_ENV: &str = "MULTIPROCESS_WORKER";
 /// Overrides the executable started as a worker.
 pub const EXE_ENV: &str = "MULTIPROCESS_WORKER_EXE";
-/// Faults to inject into the workers: `task=fault,…`.
-pub const FAULT_ENV: &str = "MULTIPROCESS_FAULT";
 
 static EXE: Mutex<Option<PathBuf>> = Mutex::new(None);
-static FAULTS: Mutex<Option<String>> = Mutex::new(None);
 
 /// Makes `path` the executable this process starts as its workers (it must call [`run_if_worker`]).
 pub fn set_exe(path: impl Into<PathBuf>) {
@@ -48,7 +43,7 @@ pub fn exe() -> Result<PathBuf, Error> {
     // A worker that starts workers is an executable that forgot run_if_worker(): it would run
     // its parent's program instead of the jobs. Refuse, instead of starting processes in a loop.
     if std::env::var_os(WORKER_ENV).is_some() {
-        return Err(Error(format!(
+        return Err(Error::refused(format!(
             "a worker process may not start workers: its executable must call \
              multiprocess::worker::run_if_worker() first (or set {EXE_ENV})"
         )));
@@ -58,20 +53,10 @@ pub fn exe() -> Result<PathBuf, Error> {
     }
     match std::env::var_os(EXE_ENV) {
         Some(path) => Ok(path.into()),
-        None => std::env::current_exe()
-            .map_err(|e| Error(format!("cannot find this executable to start workers: {e}"))),
+        None => std::env::current_exe().map_err(|e| {
+            Error::refused(format!("cannot find this executable to start workers: {e}"))
+        }),
     }
-}
-
-/// Tests only: the faults to inject into the workers this process starts from now on.
-#[doc(hidden)]
-pub fn inject_faults(spec: Option<&str>) {
-    *FAULTS.lock().unwrap_or_else(|e| e.into_inner()) = spec.map(str::to_string);
-}
-
-/// The fault spec to hand to a new worker, if any was injected.
-pub(crate) fn injected_faults() -> Option<String> {
-    FAULTS.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// In a worker: runs the jobs from stdin until it closes, then exits. Elsewhere: returns at once.
@@ -85,16 +70,15 @@ pub fn run_if_worker() {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("{}", panic_message(info.payload()))
     }));
-    let faults = std::env::var(FAULT_ENV).unwrap_or_default();
-    let up = Pipe { _private: () };
+    let faults = test_hooks::faults();
     for line in io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         match Job::parse(&line) {
             Ok(job) => {
-                inject(&faults, &job.task());
-                run(&up, job);
+                test_hooks::inject(&faults, &job.task());
+                send(Report::from(run(job)));
             }
-            Err(why) => up.send(Report::Error(why)),
+            Err(why) => send(Report::Error(why)),
         }
     }
     std::process::exit(0);
@@ -118,104 +102,116 @@ fn die_with_parent(parent: Option<libc::pid_t>) {
     }
 }
 
-/// Runs one job with the task functions of the crate root, and reports how it ended.
-fn run(up: &Pipe, job: Job) {
-    let ended: Result<String, TaskError> = match job {
+/// Runs one job with the task functions of the crate root; its value or its error.
+fn run(job: Job) -> Result<String, TaskError> {
+    match job {
         Job::Task { name, delay } => {
-            crate::task(up, &name, delay);
+            crate::task(&child_ctx(delay, None), &name);
             Ok(String::new())
         }
-        Job::Fetch { id, delay } => Ok(crate::fetch_data(up, id, delay)),
-        Job::Risky { delay } => crate::risky_task(delay),
-        Job::Flaky { id, delay } => crate::flaky_task(up, id, delay),
+        Job::Fetch { id, delay } => Ok(crate::fetch_data(&child_ctx(delay, None), id)),
+        Job::Risky { delay } => crate::risky_task(&child_ctx(delay, None)),
+        Job::Flaky { id, delay } => crate::flaky_task(&child_ctx(delay, None), id),
         Job::Block { name, delay } => {
-            crate::blocking_task(up, &name, delay);
+            crate::blocking_task(&child_ctx(delay, None), &name);
             Ok(String::new())
         }
         Job::Slow { name, work } => {
-            crate::slow_task(up, &name, work);
+            crate::slow_task(&child_ctx(work, None), &name, work);
             Ok(String::new())
         }
-        Job::Request { id, delay, server } => {
-            crate::request(id, delay, server).map(ms).map_err(TaskError)
-        }
+        Job::Request { id, delay, server } => crate::request(&child_ctx(delay, server), id)
+            .map(ms)
+            .map_err(TaskError),
         Job::Cpu { id, units } => Ok(taskset::kernel::job(id, units).to_string()),
-    };
-    up.send(match ended {
-        Ok(value) => Report::Result(value),
-        Err(error) => Report::Error(error.0),
-    });
-}
-
-/// Applies the fault injected for `task`, if any (see the module doc).
-fn inject(faults: &str, task: &str) {
-    let fault = faults
-        .split(',')
-        .filter_map(|f| f.split_once('='))
-        .find(|(t, _)| *t == task)
-        .map(|(_, f)| f);
-    match fault {
-        Some("panic") => panic!("injected panic in task {task}"),
-        Some("exit") => std::process::exit(3),
-        Some("hang") => loop {
-            thread::sleep(Duration::from_secs(3600));
-        },
-        Some("garbage") => {
-            let mut out = io::stdout().lock();
-            let _ = out.write_all(b"\x1b[31m\xde\xad\xbe\xef not the protocol\n");
-            let _ = out.flush();
-        }
-        _ => {}
     }
 }
 
-/// The child's end of the pipe to its parent: the task functions report their events through it.
-pub struct Pipe {
-    _private: (),
+/// The child's context for a job that waits `delay` (and asks `server`): its events go up the
+/// pipe ([`forward`]) instead of to a screen.
+fn child_ctx(delay: Duration, server: Option<SocketAddr>) -> Ctx {
+    let mut p = Params::of(Scenario::Gather);
+    p.delay = delay;
+    p.server = server;
+    Ctx::new(p, Output::Forward(forward))
 }
 
-impl Pipe {
-    /// Writes one protocol line and flushes it, so the parent sees it now, not when a buffer fills.
-    fn send(&self, report: Report) {
-        let mut out = io::stdout().lock();
-        if writeln!(out, "{report}")
-            .and_then(|()| out.flush())
-            .is_err()
-        {
-            // The parent closed its end: it is gone, and nobody is left to work for.
-            std::process::exit(1);
+/// Sends a task's event to the parent: `started A`, `fetched 3`. Notes have no place on the pipe.
+fn forward(event: &Event) {
+    if let Some(task) = &event.task {
+        let report = Report::Event {
+            kind: event.kind.clone(),
+            task: task.clone(),
+        };
+        if Report::parse(&report.to_string()).is_some() {
+            send(report);
         }
     }
+}
 
-    fn event(&self, kind: EventKind, task: &str) {
-        self.send(Report::Event {
-            kind,
-            task: task.to_string(),
-        });
+/// Writes one protocol line and flushes it, so the parent sees it now, not when a buffer fills.
+fn send(report: Report) {
+    let mut out = io::stdout().lock();
+    if writeln!(out, "{report}")
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        // The parent closed its end: it is gone, and nobody is left to work for.
+        std::process::exit(1);
+    }
+}
+
+/// Test hooks, for the fault tests and for trying faults by hand; no scenario uses them.
+///
+/// `MULTIPROCESS_FAULT=B=panic,3=hang` makes the worker running task B panic and the one running
+/// task 3 hang. The faults are `panic`, `exit` (status 3), `hang` and `garbage` (a line that is not
+/// the protocol); only the worker reads the variable. Try
+/// `MULTIPROCESS_FAULT=B=panic cargo run -p multiprocess -- gather`.
+pub mod test_hooks {
+    use std::io::{self, Write};
+    use std::sync::Mutex;
+    use std::thread;
+    use std::time::Duration;
+
+    /// Faults to inject into the workers: `task=fault,…`.
+    pub const FAULT_ENV: &str = "MULTIPROCESS_FAULT";
+
+    static FAULTS: Mutex<Option<String>> = Mutex::new(None);
+
+    /// The faults to inject into the workers this process starts from now on (the tests).
+    pub fn inject_faults(spec: Option<&str>) {
+        *FAULTS.lock().unwrap_or_else(|e| e.into_inner()) = spec.map(str::to_string);
     }
 
-    /// `started A`
-    pub fn started(&self, task: &str) {
-        self.event(EventKind::Started, task);
+    /// The fault spec to hand to a new worker, if any was injected.
+    pub(crate) fn injected() -> Option<String> {
+        FAULTS.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// `finished A`
-    pub fn finished(&self, task: &str) {
-        self.event(EventKind::Finished, task);
+    /// In a worker: the faults its parent asked for.
+    pub(crate) fn faults() -> String {
+        std::env::var(FAULT_ENV).unwrap_or_default()
     }
 
-    /// `fetching 1`
-    pub fn fetching(&self, id: u64) {
-        self.event(EventKind::Fetching, &id.to_string());
-    }
-
-    /// `fetched 1`
-    pub fn fetched(&self, id: u64) {
-        self.event(EventKind::Fetched, &id.to_string());
-    }
-
-    /// `blocked A`
-    pub fn blocked(&self, task: &str) {
-        self.event(EventKind::Blocked, task);
+    /// Applies the fault injected for `task`, if any.
+    pub(crate) fn inject(faults: &str, task: &str) {
+        let fault = faults
+            .split(',')
+            .filter_map(|f| f.split_once('='))
+            .find(|(t, _)| *t == task)
+            .map(|(_, f)| f);
+        match fault {
+            Some("panic") => panic!("injected panic in task {task}"),
+            Some("exit") => std::process::exit(3),
+            Some("hang") => loop {
+                thread::sleep(Duration::from_secs(3600));
+            },
+            Some("garbage") => {
+                let mut out = io::stdout().lock();
+                let _ = out.write_all(b"\x1b[31m\xde\xad\xbe\xef not the protocol\n");
+                let _ = out.flush();
+            }
+            _ => {}
+        }
     }
 }

@@ -4,8 +4,7 @@
 taskset::conformance!(
     {
         multiprocess::worker::set_exe(env!("CARGO_BIN_EXE_multiprocess"));
-        multiprocess::Multiprocess
+        multiprocess::model::Multiprocess
     },
-    multiprocess::SPEC,
     env!("CARGO_BIN_EXE_multiprocess")
 );

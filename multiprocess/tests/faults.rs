@@ -13,11 +13,15 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use multiprocess::model::Multiprocess;
 use multiprocess::procs::Procs;
 use multiprocess::protocol::Job;
-use multiprocess::{Multiprocess, worker};
-use taskset::runner::{self, Outcome};
-use taskset::{Ctx, Event, EventKind, Model, Output, Params, Scenario, kernel};
+use multiprocess::worker::{self, test_hooks};
+use taskset::runner;
+use taskset::{
+    CpuOutcome, Ctx, ErrorsOutcome, Event, EventKind, IoOutcome, Model, Outcome, Output, Params,
+    Scenario, TimeoutOutcome, kernel,
+};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -25,7 +29,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 fn setup(faults: Option<&str>) -> MutexGuard<'static, ()> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     worker::set_exe(env!("CARGO_BIN_EXE_multiprocess"));
-    worker::inject_faults(faults);
+    test_hooks::inject_faults(faults);
     runner::install_panic_hook();
     guard
 }
@@ -57,6 +61,49 @@ fn assert_no_children(after: &str) {
 
 fn ctx(p: Params) -> Ctx {
     Ctx::new(p, Output::Record)
+}
+
+/// The outcome of the scenario of `ctx`, which must run.
+fn outcome(ctx: &Ctx) -> Outcome {
+    Multiprocess
+        .run(ctx)
+        .unwrap_or_else(|e| panic!("{} runs: {e}", ctx.scenario()))
+}
+
+fn errors(ctx: &Ctx) -> ErrorsOutcome {
+    match outcome(ctx) {
+        Outcome::Errors(out) => out,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn io(ctx: &Ctx) -> IoOutcome {
+    match outcome(ctx) {
+        Outcome::Io(out) => out,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn cpu(ctx: &Ctx) -> CpuOutcome {
+    match outcome(ctx) {
+        Outcome::Cpu(out) => out,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn timeout(ctx: &Ctx) -> TimeoutOutcome {
+    match outcome(ctx) {
+        Outcome::Timeout(out) => out,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Where in the log the first event of `task` that `pred` takes is.
+fn position(events: &[Event], task: &str, pred: impl Fn(&EventKind) -> bool) -> usize {
+    let found = events
+        .iter()
+        .position(|e| e.task.as_deref() == Some(task) && pred(&e.kind));
+    found.unwrap_or_else(|| panic!("no such event of {task}: {events:#?}"))
 }
 
 fn has(events: &[Event], task: &str, pred: impl Fn(&EventKind) -> bool) -> bool {
@@ -107,7 +154,7 @@ fn each_fault_is_reported_with_its_task_and_the_others_complete() {
     let _serial = setup(Some("1=exit,4=garbage,5=hang,6=panic"));
     let start = Instant::now();
     let ctx = ctx(Params::of(Scenario::Errors).tasks(7).delay_ms(100));
-    let out = Multiprocess.errors(&ctx).expect("failures are contained");
+    let out = errors(&ctx);
     let text: Vec<String> = out
         .results
         .iter()
@@ -154,11 +201,12 @@ fn a_task_that_panics_fails_gather_after_the_others_complete() {
     let _serial = setup(Some("B=panic"));
     let ctx = ctx(Params::of(Scenario::Gather).delay_ms(100));
     let err = Multiprocess
-        .gather(&ctx)
-        .expect_err("gather reports the lost task");
-    assert!(err.0.starts_with("task B: child pid"), "{err}");
+        .run(&ctx)
+        .expect_err("gather reports the lost task")
+        .to_string();
+    assert!(err.starts_with("task B: child pid"), "{err}");
     assert!(
-        err.0.contains("status 101: injected panic in task B"),
+        err.contains("status 101: injected panic in task B"),
         "{err}"
     );
     let events = ctx.events();
@@ -183,16 +231,19 @@ fn a_child_killed_from_outside_is_reported_and_the_others_complete() {
         e.task.as_deref() == Some("B") && e.kind == EventKind::Started
     });
     let err = Multiprocess
-        .gather(&ctx)
+        .run(&ctx)
         .expect_err("gather reports the killed task");
     let pid = killer.join().expect("the killer ran");
     let want = format!("task B: child pid {pid} was killed by signal 9 (SIGKILL)");
-    assert_eq!(err.0, want);
+    assert_eq!(err.to_string(), want);
     let events = ctx.events();
+    // Reported when it happened, not once the others were done.
+    let died = position(&events, "B", |k| matches!(k, EventKind::Panicked(_)));
     for task in ["A", "C"] {
+        let finished = position(&events, task, |k| *k == EventKind::Finished);
         assert!(
-            has(&events, task, |k| *k == EventKind::Finished),
-            "{events:#?}"
+            died < finished,
+            "B's death is reported before {task} finishes: {events:#?}"
         );
     }
     assert_no_children("a SIGKILL from outside");
@@ -206,7 +257,7 @@ fn a_pool_worker_killed_from_outside_fails_one_request_and_the_run_completes() {
         &ctx,
         |e| matches!(&e.kind, EventKind::Note(n) if n.starts_with("pool worker")),
     );
-    let out = Multiprocess.io(&ctx).expect("io runs");
+    let out = io(&ctx);
     let pid = killer.join().expect("the killer ran");
     assert_eq!(
         out.latencies.len(),
@@ -224,6 +275,34 @@ fn a_pool_worker_killed_from_outside_fails_one_request_and_the_run_completes() {
 }
 
 #[test]
+fn a_pool_whose_only_worker_is_killed_gets_a_new_one() {
+    let _serial = setup(None);
+    let ctx = ctx(Params::of(Scenario::Io).tasks(4).delay_ms(200).workers(1));
+    let killer = kill_when(
+        &ctx,
+        |e| matches!(&e.kind, EventKind::Note(n) if n.ends_with("started")),
+    );
+    let out = io(&ctx);
+    let pid = killer.join().expect("the killer ran");
+    let ids: Vec<u64> = out.failures.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, [1], "only the killed worker's request fails: {out:?}");
+    assert_eq!(
+        out.latencies.len(),
+        3,
+        "a new worker runs the rest: {out:?}"
+    );
+    let events = ctx.events();
+    let replaced = format!("replaces pid {pid}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::Note(n) if n.ends_with(&replaced))),
+        "{events:#?}"
+    );
+    assert_no_children("the only pool worker killed");
+}
+
+#[test]
 fn a_cpu_job_whose_worker_was_killed_runs_again() {
     let _serial = setup(None);
     let ctx = ctx(Params::of(Scenario::Cpu).tasks(4).work(30).workers(2));
@@ -231,7 +310,7 @@ fn a_cpu_job_whose_worker_was_killed_runs_again() {
         &ctx,
         |e| matches!(&e.kind, EventKind::Note(n) if n.starts_with("pool worker")),
     );
-    let out = Multiprocess.cpu(&ctx).expect("cpu completes");
+    let out = cpu(&ctx);
     killer.join().expect("the killer ran");
     assert_eq!(out.runs[0].checksums, kernel::run_sequential(4, 30));
     let events = ctx.events();
@@ -250,7 +329,7 @@ fn a_cpu_job_whose_worker_was_killed_runs_again() {
 fn a_hung_pool_worker_is_killed_and_its_request_reported() {
     let _serial = setup(Some("3=hang"));
     let ctx = ctx(Params::of(Scenario::Io).tasks(6).delay_ms(50).workers(2));
-    let out = Multiprocess.io(&ctx).expect("io runs");
+    let out = io(&ctx);
     assert_eq!(out.latencies.len(), 5, "{out:?}");
     let ids: Vec<u64> = out.failures.iter().map(|(id, _)| *id).collect();
     assert_eq!(ids, [3], "{out:?}");
@@ -262,7 +341,7 @@ fn a_hung_pool_worker_is_killed_and_its_request_reported() {
 fn the_timeout_kills_and_reaps_the_late_child() {
     let _serial = setup(None);
     let ctx = ctx(Params::of(Scenario::Timeout).delay_ms(100));
-    let out = Multiprocess.timeout(&ctx).expect("timeout runs");
+    let out = timeout(&ctx);
     assert_eq!(out.timed_out, ["C"]);
     // Reaped at the deadline: no child is left even before C would have finished (at 3·D).
     assert!(
@@ -312,9 +391,9 @@ fn an_error_in_the_parent_kills_and_reaps_its_children() {
         let _never = Procs::new(&ctx, u32::MAX as u64)?;
         Ok(())
     };
-    let err = run().expect_err("the second set is refused");
+    let err = run().expect_err("the second set is refused").to_string();
     assert!(
-        err.0.contains("pid_max") || err.0.contains("RLIMIT"),
+        err.contains("pid_max") || err.contains("RLIMIT") || err.contains("threads-max"),
         "{err}"
     );
     assert_no_children("an error in the parent");

@@ -98,11 +98,13 @@ fn more_processes_than_the_system_has_ids_or_files_for_are_refused() {
         .expect("runs");
     let stderr = one_line(&out);
     assert!(
-        stderr.contains("1000000 worker processes exceed"),
+        stderr.contains("--tasks 1000000 needs 1000000 processes at once"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("pid_max") || stderr.contains("RLIMIT_NOFILE"),
+        ["threads-max", "pid_max", "RLIMIT_NOFILE", "pids.max"]
+            .iter()
+            .any(|limit| stderr.contains(limit)),
         "{stderr}"
     );
 }
@@ -116,10 +118,11 @@ fn rlimit_nproc_is_checked_before_starting() {
     let out = run_as(61_101, 3, &["fetch", "--tasks", "5"]);
     let stderr = one_line(&out);
     assert!(
-        stderr.contains("5 worker processes exceed RLIMIT_NPROC"),
+        stderr.contains("--tasks 5 needs 5 processes at once, but RLIMIT_NPROC"),
         "{stderr}"
     );
-    assert!(stderr.contains("allows this user 3 processes"), "{stderr}");
+    assert!(stderr.contains("(3 per user"), "{stderr}");
+    assert!(stderr.contains("ulimit -u"), "{stderr}");
 }
 
 #[test]

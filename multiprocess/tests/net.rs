@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use multiprocess::{Multiprocess, worker};
-use taskset::{Ctx, Model, Output, Params, Scenario};
+use multiprocess::model::Multiprocess;
+use multiprocess::worker;
+use taskset::{Ctx, Model, Outcome, Output, Params, Scenario};
 
 /// A latency server that answers `GET <id> <ms>` after ms, and records its peak of open requests.
 fn counting_server() -> (SocketAddr, Arc<AtomicU64>) {
@@ -45,7 +46,9 @@ fn a_pool_of_p_processes_has_p_requests_in_flight() {
     p.net = true;
     p.server = Some(addr);
     let ctx = Ctx::new(p, Output::Record);
-    let out = Multiprocess.io(&ctx).expect("io --net runs");
+    let Ok(Outcome::Io(out)) = Multiprocess.run(&ctx) else {
+        panic!("io --net runs")
+    };
     assert_eq!(out.failures, vec![], "{out:?}");
     assert_eq!(out.latencies.len(), 12);
     assert_eq!(

@@ -4,38 +4,22 @@
 //! baseline every other model is read against. Each call blocks the one thread there is until it
 //! returns, so the program's time is the sum of its waits. Nothing here is concurrent, which is
 //! exactly what makes it the simplest code to read: open `async-sequential/src/lib.rs` beside it
-//! and the only differences are `async` and `.await`.
+//! and the differences are `async`, `.await` and how a late task is stopped.
 //!
 //! Run the tour with `cargo run -p sync-basic`, one scenario with
 //! `cargo run -p sync-basic -- gather --delay-ms 300`.
 
-use std::panic::{self, AssertUnwindSafe};
+use std::panic::AssertUnwindSafe;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use taskset::expected::data;
-use taskset::runner::panic_message;
 use taskset::{
-    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, Fate, Flag, IoOutcome, Model, ModelSpec, Order,
-    TaskError, TimeoutOutcome, deliberate_panic, fate, kernel, net,
+    CpuOutcome, CpuRun, Ctx, ErrorsOutcome, Fate, IoOutcome, TaskError, TimeoutOutcome,
+    deliberate_panic, fate, kernel, net, panic_message,
 };
 
-/// The model's name, and why it refuses the flags it cannot use.
-pub const SPEC: ModelSpec = ModelSpec {
-    name: "sync-basic",
-    about: "Every scenario with blocking calls, one after another (the seed's first example)",
-    accepts: &[],
-    refusals: &[
-        (
-            Flag::Workers,
-            "it runs one task at a time on the main thread, so it has no pool",
-        ),
-        (
-            Flag::Runtime,
-            "it is plain blocking code, with no async runtime",
-        ),
-    ],
-};
+pub mod model;
 
 /// The seed's `task(name)`: start, wait D, finish. The wait blocks the thread.
 pub fn task(ctx: &Ctx, name: &str) {
@@ -50,7 +34,7 @@ pub fn hello(ctx: &Ctx) {
     task(ctx, "B");
 }
 
-/// Tasks A, B and C. A blocking program has no way to gather: it calls them in turn.
+/// Tasks A, B and C, one after another: there is no gathering here.
 pub fn gather(ctx: &Ctx) {
     for name in ctx.params().names() {
         task(ctx, &name);
@@ -65,11 +49,13 @@ pub fn fetch_data(ctx: &Ctx, id: u64) -> String {
     data(id)
 }
 
-/// `fetch_data(1..=N)`, one call after another: results are in input order because they are made in it.
+/// `fetch_data(1..=N)`, one after another: results in input order, as they are made in it.
 pub fn fetch(ctx: &Ctx) -> Vec<String> {
-    (1..=ctx.params().tasks)
-        .map(|id| fetch_data(ctx, id))
-        .collect()
+    let mut results = Vec::new();
+    for id in 1..=ctx.params().tasks {
+        results.push(fetch_data(ctx, id));
+    }
+    results
 }
 
 /// The seed's `risky_task`: wait D/2, then fail with `Something went wrong`.
@@ -104,19 +90,17 @@ pub fn errors(ctx: &Ctx) -> ErrorsOutcome {
             e.to_string()
         }
     };
-    let results = (1..=ctx.params().tasks)
-        .map(|id| {
-            // With one thread, a panic would unwind through the whole program; catch_unwind stops
-            // it at this call, so the tasks after it still run.
-            let ended = panic::catch_unwind(AssertUnwindSafe(|| flaky_task(ctx, id)))
-                .map_err(|payload| panic_message(&*payload));
-            ctx.settle(id, ended)
-        })
-        .collect();
+    let mut results = Vec::new();
+    for id in 1..=ctx.params().tasks {
+        // With one task at a time, a panic would unwind through the whole program; catch_unwind
+        // stops it here, so the tasks after it still run.
+        let ended = std::panic::catch_unwind(AssertUnwindSafe(|| flaky_task(ctx, id)));
+        results.push(ctx.settle(id, ended.map_err(|payload| panic_message(&*payload))));
+    }
     ErrorsOutcome { caught, results }
 }
 
-/// A task that waits with a blocking call. Here every task does: this is `task` again.
+/// A task that waits with a blocking call (`thread::sleep`): the seed's warning.
 pub fn blocking_task(ctx: &Ctx, name: &str) {
     ctx.started(name);
     ctx.blocked(name);
@@ -124,7 +108,7 @@ pub fn blocking_task(ctx: &Ctx, name: &str) {
     ctx.finished(name);
 }
 
-/// Gather with blocking sleeps: nothing else was going to run meanwhile, so nothing is lost.
+/// Gather with blocking sleeps: the tasks ran one after another anyway, so nothing is lost.
 pub fn blocking(ctx: &Ctx) {
     ctx.note(
         "sync-basic: every wait already blocks the only thread; nothing else was waiting to run",
@@ -141,14 +125,11 @@ pub fn slow_task(ctx: &Ctx, name: &str, work: Duration, deadline: Instant) -> bo
     // A blocking sleep cannot be interrupted from outside, so sleep only until the earlier of the
     // two instants, and decide there.
     thread::sleep(done.min(deadline).saturating_duration_since(Instant::now()));
-    if done <= deadline {
-        ctx.finished(name);
-        true
-    } else {
-        ctx.timed_out(name);
-        ctx.cancelled(name);
-        false
+    if done > deadline {
+        return false;
     }
+    ctx.finished(name);
+    true
 }
 
 /// Tasks A, B and C in turn, each with its own deadline T; C needs 3·D and gives up at T.
@@ -156,7 +137,14 @@ pub fn timeout(ctx: &Ctx) -> TimeoutOutcome {
     let (mut completed, mut timed_out) = (Vec::new(), Vec::new());
     for name in ctx.params().names() {
         let deadline = Instant::now() + ctx.params().timeout;
-        if slow_task(ctx, &name, ctx.timeout_work(&name), deadline) {
+        let in_time = slow_task(ctx, &name, ctx.timeout_work(&name), deadline);
+        if !in_time {
+            ctx.timed_out(&name);
+            // Nothing stopped it from outside: a blocking call cannot be interrupted, so the
+            // task stopped itself at its deadline.
+            ctx.cancelled(&name);
+        }
+        if in_time {
             completed.push(name);
         } else {
             timed_out.push(name);
@@ -171,9 +159,6 @@ pub fn timeout(ctx: &Ctx) -> TimeoutOutcome {
     }
 }
 
-/// How long past D a request waits for its answer: a server that never answers must not hang us.
-const PATIENCE: Duration = Duration::from_secs(10);
-
 /// One request: wait D on a timer, or with `--net` a real TCP request the server answers after D.
 pub fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
     let start = Instant::now();
@@ -183,9 +168,7 @@ pub fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
             thread::sleep(ctx.delay());
             Ok(())
         }
-        Some(addr) => {
-            net::blocking_request(addr, id, ctx.delay(), PATIENCE).map_err(|e| e.to_string())
-        }
+        Some(addr) => net::blocking_request(addr, id, ctx.delay()).map_err(|e| e.to_string()),
     };
     ctx.job_ended(id, answered.is_ok());
     answered.map(|()| start.elapsed())
@@ -193,10 +176,13 @@ pub fn request(ctx: &Ctx, id: u64) -> Result<Duration, String> {
 
 /// N requests, one after another: the time is N·D however idle the machine is.
 pub fn io(ctx: &Ctx) -> IoOutcome {
-    let results = (1..=ctx.params().tasks).map(|id| (id, request(ctx, id)));
+    let mut results = Vec::new();
+    for id in 1..=ctx.params().tasks {
+        results.push((id, request(ctx, id)));
+    }
     IoOutcome::collect(
-        results.collect::<Vec<_>>(),
-        "one request at a time on the main thread",
+        results,
+        "one request at a time, each finished before the next starts",
     )
 }
 
@@ -211,53 +197,5 @@ pub fn cpu(ctx: &Ctx) -> CpuOutcome {
     CpuOutcome {
         runs: run.into_iter().collect(),
         note: "sync-basic: one core works, the others idle".to_string(),
-    }
-}
-
-/// The blocking, one-after-another model.
-pub struct SyncBasic;
-
-impl Model for SyncBasic {
-    fn label(&self) -> String {
-        SPEC.name.to_string()
-    }
-
-    fn order(&self) -> Order {
-        Order::Sequential
-    }
-
-    fn hello(&self, ctx: &Ctx) -> Result<(), Error> {
-        hello(ctx);
-        Ok(())
-    }
-
-    fn gather(&self, ctx: &Ctx) -> Result<(), Error> {
-        gather(ctx);
-        Ok(())
-    }
-
-    fn fetch(&self, ctx: &Ctx) -> Result<Vec<String>, Error> {
-        Ok(fetch(ctx))
-    }
-
-    fn errors(&self, ctx: &Ctx) -> Result<ErrorsOutcome, Error> {
-        Ok(errors(ctx))
-    }
-
-    fn blocking(&self, ctx: &Ctx) -> Result<(), Error> {
-        blocking(ctx);
-        Ok(())
-    }
-
-    fn timeout(&self, ctx: &Ctx) -> Result<TimeoutOutcome, Error> {
-        Ok(timeout(ctx))
-    }
-
-    fn io(&self, ctx: &Ctx) -> Result<IoOutcome, Error> {
-        Ok(io(ctx))
-    }
-
-    fn cpu(&self, ctx: &Ctx) -> Result<CpuOutcome, Error> {
-        Ok(cpu(ctx))
     }
 }

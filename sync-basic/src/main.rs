@@ -4,5 +4,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    taskset::cli::main(sync_basic::SPEC, |_| sync_basic::SyncBasic)
+    taskset::cli::main(&sync_basic::model::SPEC, |_| sync_basic::model::SyncBasic)
 }

@@ -1,7 +1,6 @@
 //! sync-basic against the task set's conformance suite.
 
 taskset::conformance!(
-    sync_basic::SyncBasic,
-    sync_basic::SPEC,
+    sync_basic::model::SyncBasic,
     env!("CARGO_BIN_EXE_sync-basic")
 );

@@ -1,10 +1,15 @@
 //! The conformance suite: one set of checks that every model (and every async runtime) passes.
 //!
-//! A model crate runs it with one line in `tests/conformance.rs`:
+//! A model crate runs it with one line in `tests/conformance.rs`, with the `conformance` feature
+//! of taskset among its dev-dependencies (the suite and its XML reader are not built otherwise):
 //!
 //! ```ignore
-//! taskset::conformance!(sync_basic::SyncBasic, sync_basic::SPEC, env!("CARGO_BIN_EXE_sync-basic"));
+//! taskset::conformance!(sync_basic::SyncBasic, env!("CARGO_BIN_EXE_sync-basic"));
 //! ```
+//!
+//! What the suite expects of the model (one after another or all at once, a pool for `io`, the
+//! stall in `blocking`) is what the model's `SPEC` declares: the same data the runner prints the
+//! expected times from.
 //!
 //! Order is checked from the recorded events, never from the clock; results against
 //! [`crate::expected`]; timing only as a loose bound (sequential at least the sum of the delays,
@@ -14,20 +19,24 @@
 use std::process::{Command, Output as ProcessOutput};
 use std::time::Duration;
 
-use crate::cli::{Flag, Params, Scenario, TASKS};
 use crate::ctx::{Ctx, Event, EventKind, Output};
-use crate::model::{FailureKind, Model, ModelSpec, Order};
-use crate::{PANIC_MESSAGE, RISKY_MESSAGE, expected, kernel, runner};
+use crate::model::{Expect, Model, Order};
+use crate::outcome::{
+    CpuOutcome, ErrorsOutcome, FailureKind, IoOutcome, Outcome, PANIC_MESSAGE, RISKY_MESSAGE,
+    TimeoutOutcome,
+};
+use crate::params::{Flag, Params, Scenario, TASKS};
+use crate::{expected, kernel, runner};
 
 /// D for the order checks: long enough that a concurrent run is clearly under the sum of delays.
 const D_MS: u64 = 200;
 
-/// Generates one `#[test]` per check for a model: `conformance!(model, SPEC, binary, extra args…)`.
+/// Generates one `#[test]` per check for a model: `conformance!(model, binary, extra args…)`.
 ///
 /// The extra arguments are passed to every run of the binary (e.g. `"--runtime", "smol"`).
 #[macro_export]
 macro_rules! conformance {
-    ($model:expr, $spec:expr, $bin:expr $(, $arg:expr)* $(,)?) => {
+    ($model:expr, $bin:expr $(, $arg:expr)* $(,)?) => {
         #[test]
         fn hello_order() { $crate::conformance::hello(&$model) }
         #[test]
@@ -54,7 +63,19 @@ macro_rules! conformance {
         }
         #[test]
         fn binary_refuses_bad_input() {
-            $crate::conformance::binary_bad_input(&$spec, $bin, &[$($arg),*])
+            $crate::conformance::binary_bad_input(&$model, $bin, &[$($arg),*])
+        }
+        #[test]
+        fn binary_help_lists_what_it_accepts() {
+            $crate::conformance::binary_help(&$model, $bin, &[$($arg),*])
+        }
+        #[test]
+        fn binary_ends_quietly_on_a_closed_stdout() {
+            $crate::conformance::binary_closed_stdout($bin, &[$($arg),*])
+        }
+        #[test]
+        fn binary_exits_non_zero_when_requests_fail() {
+            $crate::conformance::binary_failed_work($bin, &[$($arg),*])
         }
         #[test]
         fn binary_tour() { $crate::conformance::binary_tour($bin, &[$($arg),*]) }
@@ -63,10 +84,17 @@ macro_rules! conformance {
     };
 }
 
-/// A recording context for `model` with `params` (and the model's runtime, if it has one).
-fn ctx<M: Model + ?Sized>(model: &M, params: Params) -> Ctx {
+/// A recording context for `params`.
+fn ctx(params: Params) -> Ctx {
     runner::install_panic_hook();
-    Ctx::new(runner::for_model(model, params), Output::Record)
+    Ctx::new(params, Output::Record)
+}
+
+/// Runs the scenario of `ctx` on `model`; it must not fail.
+fn run<M: Model + ?Sized>(model: &M, ctx: &Ctx) -> Outcome {
+    model
+        .run(ctx)
+        .unwrap_or_else(|e| panic!("{} runs: {e}", ctx.scenario()))
 }
 
 /// The task lifecycle events: a start (`Started`, `Fetching`) or an end (anything terminal).
@@ -181,7 +209,7 @@ fn check_time(elapsed: Duration, order: Order, sum: Duration) {
 }
 
 fn single_phase<M: Model + ?Sized>(model: &M, p: &Params) -> Order {
-    let expect = model.expect(p);
+    let expect = Expect::of(model.spec(), p);
     assert_eq!(expect.phases.len(), 1, "{} has one phase", p.scenario);
     expect.phases[0]
 }
@@ -190,8 +218,8 @@ fn single_phase<M: Model + ?Sized>(model: &M, p: &Params) -> Order {
 pub fn hello<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Hello).delay_ms(D_MS);
     let order = single_phase(model, &p);
-    let ctx = ctx(model, p.clone());
-    model.hello(&ctx).expect("hello runs");
+    let ctx = ctx(p.clone());
+    assert_eq!(run(model, &ctx), Outcome::Done);
     check_order(&ctx.events(), order, &p.names());
     check_time(ctx.elapsed(), order, p.delay * 2);
 }
@@ -200,8 +228,8 @@ pub fn hello<M: Model + ?Sized>(model: &M) {
 pub fn gather<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Gather).delay_ms(D_MS);
     let order = single_phase(model, &p);
-    let ctx = ctx(model, p.clone());
-    model.gather(&ctx).expect("gather runs");
+    let ctx = ctx(p.clone());
+    assert_eq!(run(model, &ctx), Outcome::Done);
     check_order(&ctx.events(), order, &p.names());
     check_time(ctx.elapsed(), order, p.delay * 3);
 }
@@ -213,8 +241,10 @@ pub fn fetch<M: Model + ?Sized>(model: &M) {
         .delay_ms(D_MS)
         .stagger();
     let order = single_phase(model, &p);
-    let ctx = ctx(model, p.clone());
-    let results = model.fetch(&ctx).expect("fetch runs");
+    let ctx = ctx(p.clone());
+    let Outcome::Fetch(results) = run(model, &ctx) else {
+        panic!("fetch returns its list")
+    };
     assert_eq!(results, expected::fetch(4), "results in input order");
     let events = ctx.events();
     let ids: Vec<String> = (1..=4).map(|i| i.to_string()).collect();
@@ -235,10 +265,11 @@ pub fn fetch<M: Model + ?Sized>(model: &M) {
 /// errors: the caught error, then every task's result, failures named with their task.
 pub fn errors<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Errors).tasks(5).delay_ms(100);
-    let ctx = ctx(model, p.clone());
-    let out = model
-        .errors(&ctx)
-        .expect("errors runs: failures are contained");
+    let ctx = ctx(p.clone());
+    let out: ErrorsOutcome = match run(model, &ctx) {
+        Outcome::Errors(out) => out,
+        other => panic!("errors returns its results, not {other:?}"),
+    };
     assert_eq!(out.caught, RISKY_MESSAGE);
     let want = expected::errors(5);
     assert_eq!(
@@ -287,9 +318,9 @@ pub fn errors<M: Model + ?Sized>(model: &M) {
 /// blocking: each phase in its order; a sequential phase takes the sum, a concurrent one less.
 pub fn blocking<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Blocking).delay_ms(D_MS);
-    let expect = model.expect(&p);
-    let ctx = ctx(model, p.clone());
-    model.blocking(&ctx).expect("blocking runs");
+    let expect = Expect::of(model.spec(), &p);
+    let ctx = ctx(p.clone());
+    assert_eq!(run(model, &ctx), Outcome::Done);
     let events = ctx.events();
     let parts = phases(&events, expect.phases.len());
     // Phase boundaries on the clock: from each phase's first event to the next phase's start.
@@ -313,8 +344,11 @@ pub fn blocking<M: Model + ?Sized>(model: &M) {
 pub fn timeout<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Timeout).delay_ms(D_MS);
     let order = single_phase(model, &p);
-    let ctx = ctx(model, p.clone());
-    let out = model.timeout(&ctx).expect("timeout runs");
+    let ctx = ctx(p.clone());
+    let out: TimeoutOutcome = match run(model, &ctx) {
+        Outcome::Timeout(out) => out,
+        other => panic!("timeout returns who completed, not {other:?}"),
+    };
     let (done, late) = expected::timeout(&p.names());
     assert_eq!(
         (out.completed.clone(), out.timed_out.clone()),
@@ -355,33 +389,41 @@ pub fn timeout<M: Model + ?Sized>(model: &M) {
 pub fn io<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Io).tasks(10).delay_ms(50);
     let order = single_phase(model, &p);
-    let ctx = ctx(model, p.clone());
-    let out = model.io(&ctx).expect("io runs");
+    let ctx = ctx(p.clone());
+    let out = io_outcome(model, &ctx);
     assert_eq!(out.failures, vec![], "no request fails");
     assert_eq!(out.latencies.len(), 10, "one latency per request");
     assert!(
         out.latencies.iter().all(|l| *l >= p.delay),
         "each request waits D: {out:?}"
     );
-    if p.workers.is_none() {
+    if model.spec().io_pool(&p).is_none() {
         check_time(ctx.elapsed(), order, p.delay * 10);
+    }
+}
+
+/// What `io` returned: its latencies and failures.
+fn io_outcome<M: Model + ?Sized>(model: &M, ctx: &Ctx) -> IoOutcome {
+    match run(model, ctx) {
+        Outcome::Io(out) => out,
+        other => panic!("io returns its latencies, not {other:?}"),
     }
 }
 
 /// The parameters of an `io --net` run against `server`.
 fn net_params(server: &latency::Server, n: u64, d_ms: u64) -> Params {
-    let mut p = Params::of(Scenario::Io).tasks(n).delay_ms(d_ms);
-    p.net = true;
-    p.server = Some(server.addr());
-    p
+    Params::of(Scenario::Io)
+        .tasks(n)
+        .delay_ms(d_ms)
+        .net(server.addr())
 }
 
 /// io --net: every request is a real connection to the latency server, answered after D.
 pub fn io_net<M: Model + ?Sized>(model: &M) {
     let server = latency::Server::start(Duration::from_millis(1)).expect("the server starts");
     let p = net_params(&server, 10, 50);
-    let ctx = ctx(model, p.clone());
-    let out = model.io(&ctx).expect("io --net runs");
+    let ctx = ctx(p.clone());
+    let out = io_outcome(model, &ctx);
     assert_eq!(out.failures, vec![], "no request fails");
     assert_eq!(out.latencies.len(), 10, "one latency per request");
     assert_eq!(server.served(), 10, "each request reached the server");
@@ -399,10 +441,9 @@ pub fn io_net_faults<M: Model + ?Sized>(model: &M) {
         garble_every: 3,
     };
     let server = latency::Server::start_with(config).expect("the server starts");
-    let ctx = ctx(model, net_params(&server, 10, 20));
-    let out = model
-        .io(&ctx)
-        .expect("io --net runs: failed requests are reported, not fatal");
+    let ctx = ctx(net_params(&server, 10, 20));
+    // Failed requests are reported in the outcome, by id; they do not stop the run.
+    let out = io_outcome(model, &ctx);
     let ids: Vec<u64> = out.failures.iter().map(|(id, _)| *id).collect();
     assert_eq!(ids, [3, 5, 6, 9, 10], "the failed requests, by id: {out:?}");
     for (id, why) in &out.failures {
@@ -420,8 +461,11 @@ pub fn io_net_faults<M: Model + ?Sized>(model: &M) {
 /// cpu: every variant's checksums match the kernel's, in input order.
 pub fn cpu<M: Model + ?Sized>(model: &M) {
     let p = Params::of(Scenario::Cpu).tasks(4).work(2);
-    let ctx = ctx(model, p.clone());
-    let out = model.cpu(&ctx).expect("cpu runs");
+    let ctx = ctx(p.clone());
+    let out: CpuOutcome = match run(model, &ctx) {
+        Outcome::Cpu(out) => out,
+        other => panic!("cpu returns its runs, not {other:?}"),
+    };
     assert!(!out.runs.is_empty(), "at least one run");
     let want = kernel::run_sequential(4, 2);
     for run in &out.runs {
@@ -469,7 +513,8 @@ pub fn binary_output<M: Model + ?Sized>(model: &M, bin: &str, extra: &[&str]) {
         .map(String::as_str)
         .filter(|l| l.starts_with("Task "))
         .collect();
-    let want: &[&str] = match model.order() {
+    let order = model.spec().order;
+    let want: &[&str] = match order {
         Order::Sequential => &[
             "Task A started",
             "Task A finished",
@@ -484,7 +529,7 @@ pub fn binary_output<M: Model + ?Sized>(model: &M, bin: &str, extra: &[&str]) {
         ],
     };
     let mut got = tasks.clone();
-    if model.order() == Order::Concurrent {
+    if order == Order::Concurrent {
         // Concurrent: which of A and B prints first within a pair is the scheduler's choice.
         got[..2].sort();
         got[2..].sort();
@@ -524,7 +569,8 @@ pub fn binary_output<M: Model + ?Sized>(model: &M, bin: &str, extra: &[&str]) {
 }
 
 /// Every bad input: exit status 2 and one line on stderr that names the flag (and the range).
-pub fn binary_bad_input(spec: &ModelSpec, bin: &str, extra: &[&str]) {
+pub fn binary_bad_input<M: Model + ?Sized>(model: &M, bin: &str, extra: &[&str]) {
+    let spec = model.spec();
     let max = TASKS.max.to_string();
     let too_big = "99999999999999999999999";
     let mut cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
@@ -536,6 +582,8 @@ pub fn binary_bad_input(spec: &ModelSpec, bin: &str, extra: &[&str]) {
         ),
         (vec!["fetch", "--tasks", "0"], vec!["--tasks", "1 to"]),
         (vec!["fetch", "--tasks", "-1"], vec!["--tasks", "1 to"]),
+        (vec!["fetch", "--tasks", "+5"], vec!["--tasks", "1 to"]),
+        (vec!["fetch", "--tasks", " 5 "], vec!["--tasks", "1 to"]),
         (vec!["fetch", "--tasks", too_big], vec!["--tasks", "1 to"]),
         (
             vec!["hello", "--delay-ms", "3600001"],
@@ -553,6 +601,23 @@ pub fn binary_bad_input(spec: &ModelSpec, bin: &str, extra: &[&str]) {
         (
             vec!["io", "--runtime", "gevent"],
             vec!["--runtime", "tokio"],
+        ),
+        (
+            vec!["io", "--net", "--server", "192.0.2.1:80"],
+            vec!["--server", "not on this machine"],
+        ),
+        (
+            vec!["io", "--net", "--server", "nonsense"],
+            vec!["--server"],
+        ),
+        (
+            vec!["io", "--server", "localhost:9"],
+            vec!["--server", "--net"],
+        ),
+        (vec!["gather", "--timeline", ""], vec!["--timeline"]),
+        (
+            vec!["gather", "--timeline", "/nonexistent/dir/x.svg"],
+            vec!["--timeline", "/nonexistent/dir/x.svg", "cannot create"],
         ),
     ];
     for flag in [Flag::Workers, Flag::Runtime] {
@@ -580,16 +645,123 @@ pub fn binary_bad_input(spec: &ModelSpec, bin: &str, extra: &[&str]) {
             );
         }
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("possible values: )"), "{args:?}: {stderr}");
+        assert!(
+            text(&out.stdout).is_empty(),
+            "{args:?}: refused before anything ran: {}",
+            text(&out.stdout)
+        );
     }
-    let out = run_bin(bin, &["--help"], extra);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        text(&out.stdout).contains("gather"),
-        "help lists the scenarios"
-    );
 }
 
-/// The tour runs every scenario and ends with its table.
+/// `--help` lists the scenarios, only the flags this model accepts, the ranges and exit statuses.
+pub fn binary_help<M: Model + ?Sized>(model: &M, bin: &str, extra: &[&str]) {
+    let spec = model.spec();
+    let out = run_bin(bin, &["--help"], extra);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for needle in [
+        "gather",
+        "--tasks",
+        "1 to 1000000",
+        "0 to 3600000",
+        "Exit status",
+        spec.name,
+    ] {
+        assert!(help.contains(needle), "help should show {needle:?}: {help}");
+    }
+    for flag in [Flag::Workers, Flag::Runtime] {
+        assert_eq!(
+            help.contains(flag.name()),
+            spec.accepts.contains(&flag),
+            "{} is in the help exactly when {} accepts it: {help}",
+            flag.name(),
+            spec.name
+        );
+    }
+}
+
+/// `… | head -1`: a closed stdout ends the run quietly (no panic, no error line), and promptly.
+pub fn binary_closed_stdout(bin: &str, extra: &[&str]) {
+    use std::io::Read;
+    let mut child = Command::new(bin)
+        .args(["fetch", "--tasks", "20", "--delay-ms", "10"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // Read the header line, then close our end: every later write meets a broken pipe.
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut first = [0u8; 8];
+    stdout.read_exact(&mut first).expect("the header line");
+    drop(stdout);
+    let status = child.wait().expect("the binary ends");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stderr);
+    assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
+    assert!(status.code() != Some(101), "no panic: {status:?}");
+    // Writing to a full disk is one line and status 2.
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let out = Command::new(bin)
+        .args(["hello", "--delay-ms", "1"])
+        .args(extra)
+        .stdout(full)
+        .output()
+        .expect("the binary runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("stdout"), "{stderr}");
+}
+
+/// A run whose requests failed is not a result: exit status 1, the failures counted, no efficiency;
+/// and the server's faults hit requests, never the binary's check that the server is there.
+pub fn binary_failed_work(bin: &str, extra: &[&str]) {
+    let mut config = latency::Config::new(Duration::from_millis(1));
+    config.faults = latency::Faults {
+        reset_every: 0,
+        garble_every: 5,
+    };
+    let server = latency::Server::start_with(config).expect("the server starts");
+    let addr = server.addr().to_string();
+    let args = [
+        "io",
+        "--net",
+        "--server",
+        &addr,
+        "--tasks",
+        "10",
+        "--delay-ms",
+        "5",
+    ];
+    let out = run_bin(bin, &args, extra);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout {stdout} stderr {stderr}"
+    );
+    assert!(stdout.contains("8 ok, 2 failed"), "{stdout}");
+    assert!(
+        stdout.contains("request 5 failed") && stdout.contains("request 10 failed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("of the 8 that succeeded"), "{stdout}");
+    assert!(
+        !stdout.contains("efficiency 0") && !stdout.contains("efficiency 1"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("2 of 10 requests failed"), "{stderr}");
+}
+
+/// The tour runs every scenario and ends with its table; `--delay-ms` shortens every wait, io's too.
 pub fn binary_tour(bin: &str, extra: &[&str]) {
     let out = run_bin(bin, &["--delay-ms", "20", "--work", "1"], extra);
     let stdout = text(&out.stdout);
@@ -604,6 +776,12 @@ pub fn binary_tour(bin: &str, extra: &[&str]) {
             "{s} in the table: {table}"
         );
     }
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("== io ·") && l.contains("D=1ms")),
+        "the tour's io waits a twentieth of D, as its 100 ms are of the seed's 2 s: {stdout}"
+    );
 }
 
 /// What a timeline SVG shows, read back from the file: its bars, crosses and stop marks.
@@ -636,8 +814,8 @@ pub fn read_timeline(svg: &str) -> Result<Drawn, String> {
     })
 }
 
-/// `--timeline`: a readable SVG with one bar per task, failures crossed, the late task cut; an
-/// unwritable path is one line and exit 2, with the results printed all the same.
+/// `--timeline`: a readable SVG with one bar per task, failures crossed, the late task cut, and
+/// at most `MAX_LANES` lanes however many jobs ran (an unwritable path: see `binary_bad_input`).
 pub fn binary_timelines(bin: &str, extra: &[&str]) {
     let dir = std::env::temp_dir().join(format!(
         "timelines-{}-{}",
@@ -696,6 +874,12 @@ pub fn binary_timelines(bin: &str, extra: &[&str]) {
         cpu.bars >= 4 && cpu.bars % 4 == 0,
         "one bar per job and variant: {cpu:?}"
     );
+    let many = draw(&["io", "--tasks", "2500", "--delay-ms", "1"], "many.svg");
+    let lanes = crate::ctx::MAX_LANES as usize;
+    assert!(
+        many.bars <= lanes && many.bars >= lanes / 2,
+        "2500 requests are drawn as a sample of at most {lanes} lanes: {many:?}"
+    );
     let timeout = draw(&["timeout", "--delay-ms", "20"], "timeout.svg");
     assert_eq!(
         timeout,
@@ -707,27 +891,5 @@ pub fn binary_timelines(bin: &str, extra: &[&str]) {
         "task C was stopped"
     );
 
-    let out = run_bin(
-        bin,
-        &[
-            "fetch",
-            "--delay-ms",
-            "10",
-            "--timeline",
-            "/nonexistent/dir/x.svg",
-        ],
-        extra,
-    );
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(
-        stderr.contains("/nonexistent/dir/x.svg"),
-        "names the path: {stderr}"
-    );
-    assert!(
-        text(&out.stdout).contains(r#"["Data 1", "Data 2", "Data 3"]"#),
-        "results still printed"
-    );
     let _ = std::fs::remove_dir_all(&dir);
 }

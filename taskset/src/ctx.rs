@@ -8,11 +8,11 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::cli::Params;
-use crate::model::{TaskError, TaskFailure};
+use crate::outcome::{TaskError, TaskFailure};
+use crate::params::{Params, Scenario};
 
 /// What a [`Ctx`] does with its events.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Output {
     /// Print each event line and record it (the CLI).
     Print,
@@ -20,7 +20,14 @@ pub enum Output {
     Record,
     /// Neither (the benchmarks: nothing but the work in the measured loop).
     Silent,
+    /// Hand each event to this function instead (multiprocess: a child sends it up its pipe).
+    Forward(fn(&Event)),
 }
+
+/// The most lanes a timeline draws. Past it, every k-th task or job is drawn, so that the picture
+/// still spans the whole run (and its title says so): a million lanes would be a 350 MB SVG that
+/// no viewer opens. `io` and `cpu` record only the jobs that will be drawn.
+pub const MAX_LANES: u64 = 1_000;
 
 /// What happened to a task.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,6 +123,11 @@ impl Ctx {
         &self.inner.params
     }
 
+    /// Which scenario this is.
+    pub fn scenario(&self) -> Scenario {
+        self.inner.params.scenario
+    }
+
     /// D: how long each task waits.
     pub fn delay(&self) -> Duration {
         self.inner.params.delay
@@ -149,7 +161,7 @@ impl Ctx {
 
     /// Records (and prints) one event, stamped now, from the current thread.
     pub fn record(&self, task: Option<&str>, kind: EventKind) {
-        if self.inner.output == Output::Silent {
+        if matches!(self.inner.output, Output::Silent) {
             return;
         }
         self.record_from(current_worker(), task, kind);
@@ -161,54 +173,67 @@ impl Ctx {
     }
 
     fn push(&self, worker: String, task: Option<&str>, kind: EventKind, print: bool) {
-        if self.inner.output == Output::Silent {
+        let output = self.inner.output;
+        if matches!(output, Output::Silent) {
             return;
         }
-        let mut events = self.lock();
-        // Stamped under the lock, so the log is in time order and prints in the order recorded.
-        let event = Event {
-            at: self.elapsed(),
+        let event = |at| Event {
+            at,
             task: task.map(str::to_string),
             kind,
             worker,
         };
-        if print && self.inner.output == Output::Print {
-            println!("{event}");
+        if let Output::Forward(send) = output {
+            return send(&event(self.elapsed()));
+        }
+        let mut events = self.lock();
+        // Stamped under the lock, so the log is in time order and prints in the order recorded.
+        let event = event(self.elapsed());
+        if print && matches!(output, Output::Print) {
+            crate::out::line(&event.to_string());
         }
         events.push(event);
     }
 
-    /// Whether `io` and `cpu` record their jobs: only when a timeline was asked for. Those
-    /// scenarios run up to a million jobs, so they print none and, without a picture, record none.
-    pub fn traces_jobs(&self) -> bool {
-        self.inner.params.timeline.is_some() && self.inner.output != Output::Silent
+    /// Whether `io` and `cpu` record job `id`: only when a timeline was asked for, and past
+    /// [`MAX_LANES`] jobs only every k-th. Those scenarios run up to a million jobs, so they
+    /// print none and, without a picture, record none.
+    pub fn traces_job(&self, id: u64) -> bool {
+        let p = &self.inner.params;
+        let drawn = p.timeline.is_some() && !matches!(self.inner.output, Output::Silent);
+        drawn && (id - 1) % self.job_stride() == 0
+    }
+
+    /// Every how many jobs the timeline draws one (1 up to [`MAX_LANES`] jobs).
+    pub fn job_stride(&self) -> u64 {
+        self.inner.params.tasks.div_ceil(MAX_LANES).max(1)
     }
 
     /// Job `id` of `io` or `cpu` starts, on this thread (for the timeline only; never printed).
     pub fn job_started(&self, id: u64) {
         // Checked before naming the thread: this runs on every request and job, benchmarks included.
-        if self.traces_jobs() {
+        if self.traces_job(id) {
             self.job_started_on(current_worker(), id);
         }
     }
 
     /// Job `id` of `io` or `cpu` ended, well (`ok`) or not (for the timeline only).
     pub fn job_ended(&self, id: u64, ok: bool) {
-        if self.traces_jobs() {
+        if self.traces_job(id) {
             self.job_ended_on(current_worker(), id, ok);
         }
     }
 
     /// Job `id` started on another process's `worker` (multiprocess: the parent records it).
     pub fn job_started_on(&self, worker: String, id: u64) {
-        if self.traces_jobs() {
+        if self.traces_job(id) {
             self.push(worker, Some(&format!("#{id}")), EventKind::Started, false);
         }
     }
 
     /// Job `id` ended on `worker`, well (`ok`) or not.
     pub fn job_ended_on(&self, worker: String, id: u64, ok: bool) {
-        if self.traces_jobs() {
+        if self.traces_job(id) {
             let kind = if ok {
                 EventKind::Finished
             } else {
@@ -288,6 +313,18 @@ impl Ctx {
         self.record(None, EventKind::Note(text.to_string()));
     }
 
+    /// A guard that reports `Task {name} cancelled` if it is dropped before [`CancelGuard::disarm`].
+    ///
+    /// For the async models' `timeout`: a future that is dropped runs no more code, but it does
+    /// drop what it holds, so a guard it holds is the proof that it stopped.
+    pub fn cancel_guard<'a>(&'a self, name: &'a str) -> CancelGuard<'a> {
+        CancelGuard {
+            ctx: self,
+            name,
+            armed: true,
+        }
+    }
+
     /// How long task `name` of the timeout scenario works: 3·D for the last task, D for the others.
     pub fn timeout_work(&self, name: &str) -> Duration {
         let late = self.inner.params.names().pop() == Some(name.to_string());
@@ -314,6 +351,28 @@ impl Ctx {
                 self.panicked(&task, &why);
                 Err(TaskFailure::panicked(id, why))
             }
+        }
+    }
+}
+
+/// Reports `Task X cancelled` if dropped while armed: see [`Ctx::cancel_guard`].
+pub struct CancelGuard<'a> {
+    ctx: &'a Ctx,
+    name: &'a str,
+    armed: bool,
+}
+
+impl CancelGuard<'_> {
+    /// The work is done: dropping the guard now says nothing.
+    pub fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for CancelGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.ctx.cancelled(self.name);
         }
     }
 }

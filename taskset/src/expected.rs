@@ -1,8 +1,8 @@
 //! Every expected result, defined once: each model is checked against these values.
 
 use crate::kernel;
-use crate::model::{Fate, TaskFailure, fate};
-use crate::{PANIC_MESSAGE, RISKY_MESSAGE};
+use crate::outcome::{Fate, TaskFailure, fate};
+use crate::outcome::{PANIC_MESSAGE, RISKY_MESSAGE};
 
 /// What `fetch_data(id)` returns: `Data 1`.
 pub fn data(id: u64) -> String {

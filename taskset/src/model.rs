@@ -1,14 +1,16 @@
-//! The [`Model`] trait each crate implements, and the outcomes its scenarios return.
+//! The [`Model`] trait each crate implements, the [`ModelSpec`] that says who it is, and what it
+//! should show in each scenario ([`Expect`]).
 //!
 //! Like rayon-demo's `Joiner`: one small trait, several implementations, and one generic runner,
-//! so that comparing two models is one call rather than copy-paste.
+//! so that comparing two models is one call rather than copy-paste. A model's identity and its
+//! expected behaviour are data in its crate's `SPEC`; its scenarios are the functions of its
+//! `lib.rs`, and [`dispatch!`](crate::dispatch) calls them by name.
 
-use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::cli::{Flag, Params, Scenario};
 use crate::ctx::Ctx;
-use crate::{PANIC_MESSAGE, RISKY_MESSAGE};
+use crate::outcome::{Error, Outcome};
+use crate::params::{Flag, Params, Scenario};
 
 /// How a model runs the tasks of a scenario (or of one phase of it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +19,64 @@ pub enum Order {
     Sequential,
     /// All at once: every task starts before any finishes.
     Concurrent,
+}
+
+/// Whether a model runs `io`'s requests on a pool of P workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pool {
+    /// Never: one request at a time, or all at once.
+    Never,
+    /// When `--workers P` is given (threads: a thread per request, or a pool of P).
+    WhenAsked,
+    /// Always, P being the cores unless `--workers` says otherwise (multiprocess).
+    Always,
+}
+
+/// A model's name, how it runs tasks, and the optional flags it accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct ModelSpec {
+    /// The crate name: `sync-basic`.
+    pub name: &'static str,
+    /// One line for `--help`.
+    pub about: &'static str,
+    /// Sequential or concurrent: the expectation of every scenario.
+    pub order: Order,
+    /// Whether `io` runs on a pool of P workers.
+    pub pool: Pool,
+    /// Whether `blocking` shows a stall first (an event loop held by blocking sleeps), then the fix.
+    pub stalls: bool,
+    /// The optional flags it accepts: [`Flag::Workers`], [`Flag::Runtime`].
+    pub accepts: &'static [Flag],
+    /// Why it refuses each optional flag it does not accept.
+    pub refusals: &'static [(Flag, &'static str)],
+}
+
+impl ModelSpec {
+    /// The reason the model gives for refusing `flag`.
+    pub fn refuses_because(&self, flag: Flag) -> &'static str {
+        self.refusals
+            .iter()
+            .find(|(f, _)| *f == flag)
+            .map_or("this model has no use for it", |(_, why)| why)
+    }
+
+    /// P, if `io` runs on a pool of P workers with these parameters.
+    pub fn io_pool(&self, p: &Params) -> Option<u64> {
+        match (self.pool, p.workers) {
+            (Pool::Always, _) => Some(p.pool()),
+            (Pool::WhenAsked, Some(workers)) => Some(workers),
+            _ => None,
+        }
+    }
+
+    /// How many `io` requests run at once (sockets open at once with `--net`).
+    pub fn io_at_once(&self, p: &Params) -> u64 {
+        match (self.io_pool(p), self.order) {
+            (Some(workers), _) => workers.min(p.tasks),
+            (None, Order::Sequential) => 1,
+            (None, Order::Concurrent) => p.tasks,
+        }
+    }
 }
 
 /// What a model should show in a scenario: the order of each phase and the time it should take.
@@ -43,13 +103,18 @@ impl Expect {
         }
     }
 
-    /// What a purely sequential or purely concurrent model should show in each scenario.
-    pub fn of(order: Order, p: &Params) -> Expect {
+    /// What the model of `spec` should show in the scenario of `p`.
+    pub fn of(spec: &ModelSpec, p: &Params) -> Expect {
         use Order::*;
-        let d = p.delay;
-        let n = p.tasks as u32;
+        let order = spec.order;
+        let (d, n) = (p.delay, p.tasks as u32);
         let seq = order == Sequential;
         match p.scenario {
+            // The stall runs the three sleeps one after another, then the fix runs them at once.
+            Scenario::Blocking if spec.stalls => Expect {
+                phases: vec![Sequential, Concurrent],
+                ..Expect::one(Concurrent, d * 4, "3·D + D")
+            },
             Scenario::Hello if seq => Expect::one(order, d * 2, "2·D"),
             Scenario::Gather | Scenario::Blocking if seq => Expect::one(order, d * 3, "3·D"),
             Scenario::Fetch if seq && p.stagger => Expect::one(order, d * (n + 1) / 2, "(N+1)·D/2"),
@@ -58,16 +123,18 @@ impl Expect {
             Scenario::Timeout if seq => Expect::one(order, d * 2 + p.timeout, "2·D + T"),
             Scenario::Errors => Expect::one(order, d, "D/2 + D/2"),
             Scenario::Timeout => Expect::one(order, p.timeout, "T"),
-            Scenario::Cpu if seq => Expect {
-                parallelism: 1,
-                ..Expect::one(order, d, "N·job")
-            },
+            // A pool of P blocking workers serves the N requests in ⌈N/P⌉ rounds of D.
+            Scenario::Io if spec.io_pool(p).is_some() => {
+                let rounds = p.tasks.div_ceil(spec.io_pool(p).unwrap_or(1).max(1));
+                let ideal = d.saturating_mul(u32::try_from(rounds).unwrap_or(u32::MAX));
+                Expect::one(order, ideal, "⌈N/P⌉·D")
+            }
+            Scenario::Cpu if seq => Expect::one(order, d, "N·job"),
             Scenario::Cpu => {
-                let par = p.pool().min(crate::sys::cores() as u64);
-                let formula = format!("N·job / {par}");
+                let par = p.pool().min(p.tasks).min(crate::sys::cores() as u64);
                 Expect {
                     parallelism: par,
-                    ..Expect::one(order, d, &formula)
+                    ..Expect::one(order, d, &format!("N·job / {par}"))
                 }
             }
             _ => Expect::one(order, d, "D"),
@@ -75,282 +142,43 @@ impl Expect {
     }
 }
 
-/// A model's name, what it is, and the optional flags it accepts (with why it refuses the others).
-#[derive(Clone, Copy, Debug)]
-pub struct ModelSpec {
-    /// The crate name: `sync-basic`.
-    pub name: &'static str,
-    /// One line for `--help`.
-    pub about: &'static str,
-    /// The optional flags it accepts: [`Flag::Workers`], [`Flag::Runtime`].
-    pub accepts: &'static [Flag],
-    /// Why it refuses each optional flag it does not accept.
-    pub refusals: &'static [(Flag, &'static str)],
-}
-
-impl ModelSpec {
-    /// The reason the model gives for refusing `flag`.
-    pub fn refuses_because(&self, flag: Flag) -> &'static str {
-        self.refusals
-            .iter()
-            .find(|(f, _)| *f == flag)
-            .map_or("this model has no use for it", |(_, why)| why)
-    }
-}
-
-/// A scenario could not run at all: bad input found late, or a limit of the machine.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error(pub String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<String> for Error {
-    fn from(e: String) -> Error {
-        Error(e)
-    }
-}
-
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Error {
-        Error(e.to_string())
-    }
-}
-
-/// The error a task returns, like the seed's `ValueError("Something went wrong")`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TaskError(pub String);
-
-impl TaskError {
-    /// The error `risky_task` raises.
-    pub fn risky() -> TaskError {
-        TaskError(RISKY_MESSAGE.to_string())
-    }
-}
-
-impl fmt::Display for TaskError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for TaskError {}
-
-/// What becomes of task `id` in the `errors` scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fate {
-    /// Returns its data.
-    Succeed,
-    /// Returns an error (task 2).
-    Fail,
-    /// Panics (task 3), or its thread or child process dies.
-    Panic,
-}
-
-/// Task 2 fails, task 3 panics, every other task succeeds.
-pub fn fate(id: u64) -> Fate {
-    match id {
-        2 => Fate::Fail,
-        3 => Fate::Panic,
-        _ => Fate::Succeed,
-    }
-}
-
-/// Panics with [`PANIC_MESSAGE`]; the panic hook keeps it quiet, the model reports it.
-pub fn deliberate_panic() -> ! {
-    panic!("{PANIC_MESSAGE}")
-}
-
-/// How a task failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailureKind {
-    /// It returned an error.
-    Failed,
-    /// It panicked, or the thread or process running it died.
-    Panicked,
-}
-
-/// A failed task, named, with what went wrong.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TaskFailure {
-    /// The task it came from.
-    pub task: String,
-    /// Error or panic.
-    pub kind: FailureKind,
-    /// The error or the panic message.
-    pub message: String,
-}
-
-impl TaskFailure {
-    /// Task `id` returned an error.
-    pub fn failed(id: impl fmt::Display, message: impl fmt::Display) -> TaskFailure {
-        TaskFailure {
-            task: id.to_string(),
-            kind: FailureKind::Failed,
-            message: message.to_string(),
-        }
-    }
-
-    /// Task `id` panicked (or died).
-    pub fn panicked(id: impl fmt::Display, message: impl fmt::Display) -> TaskFailure {
-        let (task, message) = (id.to_string(), message.to_string());
-        TaskFailure {
-            task,
-            kind: FailureKind::Panicked,
-            message,
-        }
-    }
-}
-
-impl fmt::Display for TaskFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
-            FailureKind::Failed => "failed",
-            FailureKind::Panicked => "panicked",
-        };
-        write!(f, "task {} {what}: {}", self.task, self.message)
-    }
-}
-
-/// The outcome of `errors`: the caught error of `risky_task`, then every task's result in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ErrorsOutcome {
-    /// The error `risky_task` was caught with.
-    pub caught: String,
-    /// Task 1..=N: its data, or how it failed.
-    pub results: Vec<Result<String, TaskFailure>>,
-}
-
-/// The outcome of `timeout`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimeoutOutcome {
-    /// The tasks that finished before the deadline.
-    pub completed: Vec<String>,
-    /// The tasks that were stopped at the deadline.
-    pub timed_out: Vec<String>,
-    /// How the late task was stopped, and why that way, in one line.
-    pub how: String,
-}
-
-/// The outcome of `io`: one latency per completed request, and the failed ones by id.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct IoOutcome {
-    /// How long each completed request took, from its own start.
-    pub latencies: Vec<Duration>,
-    /// The requests that failed: id and why.
-    pub failures: Vec<(u64, String)>,
-    /// What the model ran the requests on, e.g. `100 tasks on one thread`.
-    pub how: String,
-}
-
-impl IoOutcome {
-    /// Gathers `(id, latency or why it failed)` pairs, in any order, into an outcome.
-    pub fn collect(
-        results: impl IntoIterator<Item = (u64, Result<Duration, String>)>,
-        how: impl Into<String>,
-    ) -> IoOutcome {
-        let mut out = IoOutcome {
-            how: how.into(),
-            ..IoOutcome::default()
-        };
-        for (id, result) in results {
-            match result {
-                Ok(latency) => out.latencies.push(latency),
-                Err(why) => out.failures.push((id, why)),
-            }
-        }
-        out.failures.sort_unstable();
-        out
-    }
-}
-
-/// One way of running the `cpu` jobs, timed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CpuRun {
-    /// What ran them: `pool of 2 threads`, `rayon par_iter`.
-    pub label: String,
-    /// How long all N jobs took.
-    pub elapsed: Duration,
-    /// Each job's checksum, in input order.
-    pub checksums: Vec<u64>,
-}
-
-impl CpuRun {
-    /// Times `run`, which returns each job's checksum in input order.
-    pub fn measure(
-        label: &str,
-        run: impl FnOnce() -> Result<Vec<u64>, Error>,
-    ) -> Result<CpuRun, Error> {
-        let start = Instant::now();
-        let checksums = run()?;
-        Ok(CpuRun {
-            label: label.to_string(),
-            elapsed: start.elapsed(),
-            checksums,
-        })
-    }
-}
-
-/// The outcome of `cpu`: each way the model ran the jobs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CpuOutcome {
-    /// One run per variant of the model (a thread pool and rayon; one and several executor threads).
-    pub runs: Vec<CpuRun>,
-    /// What the model gains here, and why, in one line.
-    pub note: String,
-}
-
-/// A concurrency model: the eight scenarios of the task set.
+/// A concurrency model, as the runner and the conformance suite see it.
 ///
-/// Scenario methods print through the [`Ctx`] they are given and return their results; the
-/// runner prints the results and the timing, and the conformance suite checks both.
+/// Its scenarios print through the [`Ctx`] they are given and return their results; the runner
+/// prints the results and the timing, and the conformance suite checks both.
 pub trait Model {
+    /// Who it is: its crate's `SPEC`.
+    fn spec(&self) -> &'static ModelSpec;
+
     /// The name printed in headers and tables: `sync-basic`, `async-concurrent (smol)`.
-    fn label(&self) -> String;
-
-    /// Sequential or concurrent: the default expectation of every scenario.
-    fn order(&self) -> Order;
-
-    /// The async runtime this model runs on, if it has one. The runner and the conformance suite
-    /// write it into the scenario's [`Params`], so that `ctx.params().runtime` always names the
-    /// runtime that polls the scenario's futures.
-    fn runtime(&self) -> Option<crate::Runtime> {
-        None
+    fn label(&self) -> String {
+        self.spec().name.to_string()
     }
 
-    /// What this model should show in the scenario of `p`; override where it differs.
-    fn expect(&self, p: &Params) -> Expect {
-        Expect::of(self.order(), p)
-    }
+    /// Runs the scenario of `ctx`, usually with [`dispatch!`](crate::dispatch).
+    fn run(&self, ctx: &Ctx) -> Result<Outcome, Error>;
+}
 
-    /// How many `io` requests this model has in flight at once (sockets open at once with
-    /// `--net`): 1 for a sequential model, N for one that starts them all; override for a pool.
-    fn io_concurrency(&self, p: &Params) -> u64 {
-        match self.order() {
-            Order::Sequential => 1,
-            Order::Concurrent => p.tasks,
+/// Runs the scenario of `ctx` by calling the function of the same name in `module`:
+/// `dispatch!(ctx, crate(ctx))` calls `crate::hello(ctx)` for `hello`, and so on for each scenario.
+///
+/// The arguments in parentheses are passed to every scenario function, and what follows them is
+/// applied to its result before it becomes an [`Outcome`]: `dispatch!(ctx, crate(ctx).await)` in an
+/// `async` block, `dispatch!(ctx, tokio_rt(rt, ctx).await)` for a runtime module. Every model's
+/// scenarios keep the same names, so this one match serves them all.
+#[macro_export]
+macro_rules! dispatch {
+    ($ctx:expr, $module:ident ( $($arg:expr),* ) $($then:tt)*) => {{
+        use $crate::IntoOutcome as _;
+        match $ctx.scenario() {
+            $crate::Scenario::Hello => $module::hello($($arg),*) $($then)* .into_outcome(),
+            $crate::Scenario::Gather => $module::gather($($arg),*) $($then)* .into_outcome(),
+            $crate::Scenario::Fetch => $module::fetch($($arg),*) $($then)* .into_outcome(),
+            $crate::Scenario::Errors => $module::errors($($arg),*) $($then)* .into_outcome(),
+            $crate::Scenario::Blocking => $module::blocking($($arg),*) $($then)* .into_outcome(),
+            $crate::Scenario::Timeout => $module::timeout($($arg),*) $($then)* .into_outcome(),
+            $crate::Scenario::Io => $module::io($($arg),*) $($then)* .into_outcome(),
+            $crate::Scenario::Cpu => $module::cpu($($arg),*) $($then)* .into_outcome(),
         }
-    }
-
-    /// Tasks A and B.
-    fn hello(&self, ctx: &Ctx) -> Result<(), Error>;
-    /// Tasks A, B and C, gathered.
-    fn gather(&self, ctx: &Ctx) -> Result<(), Error>;
-    /// `fetch_data(1..=N)`, results in input order.
-    fn fetch(&self, ctx: &Ctx) -> Result<Vec<String>, Error>;
-    /// `risky_task` caught, then N tasks of which one fails and one panics.
-    fn errors(&self, ctx: &Ctx) -> Result<ErrorsOutcome, Error>;
-    /// Gather with a blocking sleep in each task.
-    fn blocking(&self, ctx: &Ctx) -> Result<(), Error>;
-    /// Task C outlives the deadline.
-    fn timeout(&self, ctx: &Ctx) -> Result<TimeoutOutcome, Error>;
-    /// N requests of D each.
-    fn io(&self, ctx: &Ctx) -> Result<IoOutcome, Error>;
-    /// N jobs of the CPU kernel.
-    fn cpu(&self, ctx: &Ctx) -> Result<CpuOutcome, Error>;
+    }};
 }

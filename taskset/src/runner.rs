@@ -1,31 +1,16 @@
 //! One runner for every model: run a scenario, print its results and timing, check them against
 //! the expected values; and the tour, which runs them all and ends with a table.
 
-use std::any::Any;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use crate::cli::{Flags, Params, Scenario};
 use crate::ctx::{Ctx, Event, Output};
-use crate::model::{CpuOutcome, Error, ErrorsOutcome, IoOutcome, Model, Order, TimeoutOutcome};
-use crate::{PANIC_MESSAGE, expected, kernel, sys, timeline};
-
-/// What a scenario returned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// hello, gather, blocking: the events are the result.
-    Done,
-    /// fetch: the result list.
-    Fetch(Vec<String>),
-    /// errors: the caught error and each task's result.
-    Errors(ErrorsOutcome),
-    /// timeout: who completed and who was stopped.
-    Timeout(TimeoutOutcome),
-    /// io: latencies and failures.
-    Io(IoOutcome),
-    /// cpu: each variant's time and checksums.
-    Cpu(CpuOutcome),
-}
+use crate::model::{Expect, Model, Order};
+use crate::outcome::{
+    CpuOutcome, Error, ErrorsOutcome, IoOutcome, Outcome, PANIC_MESSAGE, panic_message,
+};
+use crate::params::{Flag, Params, Scenario};
+use crate::{capacity, expected, kernel, net, sys, timeline};
 
 /// One scenario run: its parameters, how long it took, what it returned and the events it recorded.
 #[derive(Clone, Debug)]
@@ -38,46 +23,35 @@ pub struct Report {
     pub outcome: Outcome,
     /// Every event it recorded, in time order.
     pub events: Vec<Event>,
+    /// Every how many `io`/`cpu` jobs the events hold one (see [`Ctx::job_stride`]).
+    pub job_stride: u64,
 }
 
 /// Runs one scenario of `model` and returns what happened; prints events if `output` says so.
 pub fn run<M: Model + ?Sized>(model: &M, params: &Params, output: Output) -> Result<Report, Error> {
-    let ctx = Ctx::new(for_model(model, params.clone()), output);
-    let outcome = match params.scenario {
-        Scenario::Hello => model.hello(&ctx).map(|()| Outcome::Done),
-        Scenario::Gather => model.gather(&ctx).map(|()| Outcome::Done),
-        Scenario::Fetch => model.fetch(&ctx).map(Outcome::Fetch),
-        Scenario::Errors => model.errors(&ctx).map(Outcome::Errors),
-        Scenario::Blocking => model.blocking(&ctx).map(|()| Outcome::Done),
-        Scenario::Timeout => model.timeout(&ctx).map(Outcome::Timeout),
-        Scenario::Io => model.io(&ctx).map(Outcome::Io),
-        Scenario::Cpu => model.cpu(&ctx).map(Outcome::Cpu),
-    }?;
-    let elapsed = ctx.elapsed();
+    let ctx = Ctx::new(params.clone(), output);
+    let outcome = model.run(&ctx)?;
     Ok(Report {
-        params: ctx.params().clone(),
-        elapsed,
+        elapsed: ctx.elapsed(),
+        params: params.clone(),
         outcome,
         events: ctx.events(),
+        job_stride: ctx.job_stride(),
     })
 }
 
-/// `params` as `model` runs them: with the model's own runtime, if it has one.
-pub fn for_model<M: Model + ?Sized>(model: &M, mut params: Params) -> Params {
-    if let Some(runtime) = model.runtime() {
-        params.runtime = runtime;
-    }
-    params
-}
-
-/// Runs one scenario for the command line: header, events, results, timing.
+/// Runs one scenario for the command line: header, events, results, timing, the timeline.
+///
+/// Work that failed (a request unanswered, a task that died outside `errors`) is an error, so
+/// the command line never exits 0 for a run that is not a result.
 pub fn run_one<M: Model + ?Sized>(model: &M, params: &Params) -> Result<(), Error> {
-    run_printed(model, params).map(|_| ())
+    run_printed(model, params).map(drop)
 }
 
 fn run_printed<M: Model + ?Sized>(model: &M, p: &Params) -> Result<(Report, Duration), Error> {
-    let expect = model.expect(p);
-    println!("== {} · {} · {} ==", p.scenario, model.label(), describe(p));
+    let expect = Expect::of(model.spec(), p);
+    say!("== {} · {} · {} ==", p.scenario, model.label(), describe(p));
+    warn_if_long(&expect, p);
     // io --net: check the limits, start the latency server (unless one was given), reach it.
     let (p, _server) = net_setup(model, p)?;
     let p = &p;
@@ -92,36 +66,72 @@ fn run_printed<M: Model + ?Sized>(model: &M, p: &Params) -> Result<(Report, Dura
         None => expect.ideal,
     };
     let report = run(model, p, Output::Print)?;
-    check_and_print(&report, baseline)?;
-    if let Outcome::Io(_) = report.outcome {
-        println!("{}", io_rate(&report, ideal));
+    let checked = check_and_print(&report, baseline);
+    if let Outcome::Io(io) = &report.outcome {
+        say!("{}", io_rate(io, report.elapsed, ideal));
     }
-
     let what = match &report.outcome {
         Outcome::Cpu(cpu) if cpu.runs.len() > 1 => "elapsed, fastest variant",
         _ => "elapsed",
     };
-    println!(
+    say!(
         "{what} {:.2}s (expected ≈ {} = {:.2}s)",
         compared(&report).as_secs_f64(),
         expect.formula,
         ideal.as_secs_f64()
     );
-    // The picture comes last, so an unwritable path costs no result: they are printed already.
+    // The picture comes last, from what was recorded, whether the work succeeded or not.
     if let Some(path) = &p.timeline {
-        let group = timeline::group(&model.label(), &report.events, report.elapsed);
-        let title = format!(
-            "{} · {} · {} · {}",
-            p.scenario,
-            model.label(),
-            describe(p),
-            timeline::today()
-        );
-        timeline::render(&[group], &title, path)?;
-        println!("timeline written to {}", path.display());
+        draw(model, &report, path)?;
     }
-    println!();
-    Ok((report, ideal))
+    say!();
+    checked.map(|()| (report, ideal))
+}
+
+/// Says, before a run that will take more than a minute, how long it will take.
+fn warn_if_long(expect: &Expect, p: &Params) {
+    let long = Duration::from_secs(60);
+    if p.scenario != Scenario::Cpu && expect.ideal > long {
+        eprintln!(
+            "note: this run takes about {} ({} with these flags); Ctrl-C stops it",
+            human(expect.ideal),
+            expect.formula
+        );
+    }
+}
+
+/// `2h 46m`, `5m 00s`, `42s`.
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m {s:02}s"),
+        (h, m, _) => format!("{h}h {m:02}m"),
+    }
+}
+
+/// Draws the report's timeline to `path` and says where it went (and if it is a sample).
+fn draw<M: Model + ?Sized>(
+    model: &M,
+    report: &Report,
+    path: &std::path::Path,
+) -> Result<(), Error> {
+    let p = &report.params;
+    let group = timeline::group(&model.label(), &report.events, report.elapsed);
+    let sample = match report.job_stride {
+        1 => String::new(),
+        k => format!(" · every {k}th of {} jobs drawn", p.tasks),
+    };
+    let title = format!(
+        "{} · {} · {}{sample} · {}",
+        p.scenario,
+        model.label(),
+        describe(p),
+        timeline::today()
+    );
+    timeline::render(&[group], &title, path).map_err(Error::refused)?;
+    say!("timeline written to {}{sample}", path.display());
+    Ok(())
 }
 
 /// Prepares `io --net`: the limits checked before anything starts, the server started in a child
@@ -134,12 +144,13 @@ fn net_setup<M: Model + ?Sized>(
     if !p.net {
         return Ok((p, None));
     }
-    check_net_limits(model.io_concurrency(&p))?;
+    let at_once = model.spec().io_at_once(&p);
+    capacity::sockets(&format!("--tasks {}", p.tasks), at_once)?;
     let mut guard = None;
     if p.server.is_none() {
         let server = latency::ChildServer::spawn(p.delay)
-            .map_err(|e| Error(format!("cannot start the latency server: {e}")))?;
-        println!(
+            .map_err(|e| Error::refused(format!("cannot start the latency server: {e}")))?;
+        say!(
             "latency server (a child process) listening on {}",
             server.addr()
         );
@@ -147,8 +158,8 @@ fn net_setup<M: Model + ?Sized>(
         guard = Some(server);
     }
     let addr = p.server.expect("set above");
-    probe(addr).map_err(|e| {
-        Error(format!(
+    net::reachable(addr).map_err(|e| {
+        Error::refused(format!(
             "cannot reach the latency server at {addr}: {e} (start one with \
              `cargo run -p latency --bin latency-server`, or leave out --server)"
         ))
@@ -156,71 +167,18 @@ fn net_setup<M: Model + ?Sized>(
     Ok((p, guard))
 }
 
-/// Refuses before starting when the sockets would not fit: open files or ephemeral ports.
-pub fn check_net_limits(at_once: u64) -> Result<(), Error> {
-    // Descriptors for the process itself (stdio, the runtime, pipes) on top of one per socket.
-    let needed = at_once + 64;
-    let limit = sys::raise_nofile();
-    if needed > limit {
-        let (_, hard) = sys::rlimit(libc::RLIMIT_NOFILE);
-        return Err(Error(format!(
-            "{at_once} connections at once need about {needed} open files, but the open-file \
-             limit is {limit} (hard limit {hard}): lower --tasks or raise it with `ulimit -n`"
-        )));
-    }
-    let ports = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok();
-    let range: Vec<u64> = ports
-        .iter()
-        .flat_map(|s| s.split_whitespace().filter_map(|w| w.parse().ok()))
-        .collect();
-    if let [low, high] = range[..] {
-        let available = high.saturating_sub(low) + 1;
-        if at_once > available {
-            return Err(Error(format!(
-                "{at_once} connections at once need as many ephemeral ports, but \
-                 net.ipv4.ip_local_port_range allows {available}: lower --tasks or widen the range"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// One request to the server with no delay: is it there, and does it speak the protocol?
-fn probe(addr: std::net::SocketAddr) -> Result<(), String> {
-    use std::io::{BufRead, BufReader, Write};
-    let timeout = Duration::from_secs(5);
-    let mut stream =
-        std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    stream
-        .write_all(crate::net::request_line(0, Duration::ZERO).as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut reply = String::new();
-    BufReader::new(stream)
-        .read_line(&mut reply)
-        .map_err(|e| e.to_string())?;
-    crate::net::check_reply(0, &reply)
-}
-
 /// The time held against the expected one: the whole run, or for `cpu` its fastest variant (a
 /// model that runs the jobs twice, say on its own pool and on rayon, is compared per variant).
 fn compared(report: &Report) -> Duration {
     match &report.outcome {
-        Outcome::Cpu(cpu) => cpu
-            .runs
-            .iter()
-            .map(|r| r.elapsed)
-            .min()
-            .unwrap_or(report.elapsed),
-        _ => report.elapsed,
+        Outcome::Cpu(cpu) => cpu.runs.iter().map(|r| r.elapsed).min(),
+        _ => None,
     }
+    .unwrap_or(report.elapsed)
 }
 
 /// The parameters a scenario reads, as a short line: `D=2000ms`, `N=8 W=20 P=2`.
 pub fn describe(p: &Params) -> String {
-    use crate::cli::Flag;
     let mut parts = Vec::new();
     let s = p.scenario;
     if s.uses(Flag::Tasks) {
@@ -247,33 +205,50 @@ pub fn describe(p: &Params) -> String {
     parts.join(" ")
 }
 
-/// Prints the results of a report and checks them against the expected values.
+/// Prints the results of a report and checks them against the expected values: a wrong result,
+/// a failed request or a wrong checksum is failed work.
 fn check_and_print(report: &Report, baseline: Option<(Duration, u64)>) -> Result<(), Error> {
     let p = &report.params;
     match &report.outcome {
-        Outcome::Done => {}
+        Outcome::Done => Ok(()),
         Outcome::Fetch(list) => {
-            println!("{list:?}");
-            if *list != expected::fetch(p.tasks) {
-                return Err(Error(format!(
-                    "fetch returned {list:?}, not the ids in input order"
-                )));
+            say!("{list:?}");
+            if *list == expected::fetch(p.tasks) {
+                Ok(())
+            } else {
+                Err(Error::failed(
+                    "fetch returned the wrong list, or not in input order",
+                ))
             }
         }
-        Outcome::Errors(e) => print_errors(e),
-        Outcome::Timeout(t) => println!(
-            "completed: {} · timed out: {} · {}",
-            t.completed.join(", "),
-            t.timed_out.join(", "),
-            t.how
-        ),
-        Outcome::Io(io) => print_io(io),
+        Outcome::Errors(e) => {
+            print_errors(e);
+            Ok(())
+        }
+        Outcome::Timeout(t) => {
+            say!(
+                "completed: {} · timed out: {} · {}",
+                t.completed.join(", "),
+                t.timed_out.join(", "),
+                t.how
+            );
+            Ok(())
+        }
+        Outcome::Io(io) => {
+            print_io(io);
+            match io.failures.len() {
+                0 => Ok(()),
+                failed => Err(Error::failed(format!(
+                    "{failed} of {} requests failed",
+                    p.tasks
+                ))),
+            }
+        }
         Outcome::Cpu(cpu) => {
             let (seq, sum) = baseline.unwrap_or_default();
-            print_cpu(cpu, seq, sum)?;
+            print_cpu(cpu, seq, sum)
         }
     }
-    Ok(())
 }
 
 fn print_errors(e: &ErrorsOutcome) {
@@ -285,7 +260,7 @@ fn print_errors(e: &ErrorsOutcome) {
             Err(failure) => format!("<{failure}>"),
         })
         .collect();
-    println!("results: [{}]", shown.join(", "));
+    say!("results: [{}]", shown.join(", "));
 }
 
 /// Percentile `q` (0..=1) of sorted latencies.
@@ -301,34 +276,45 @@ fn print_io(io: &IoOutcome) {
     let mut lat = io.latencies.clone();
     lat.sort_unstable();
     let ms = |d: Duration| format!("{:.1}ms", d.as_secs_f64() * 1e3);
-    println!(
-        "{} ok, {} failed · latency p50 {} p99 {} max {} · peak RSS {}",
+    let latency = match (lat.len(), io.failures.len()) {
+        (0, _) => "latency: none succeeded".to_string(),
+        (ok, failed) => format!(
+            "latency{} p50 {} p99 {} max {}",
+            if failed > 0 {
+                format!(" of the {ok} that succeeded")
+            } else {
+                String::new()
+            },
+            ms(percentile(&lat, 0.50)),
+            ms(percentile(&lat, 0.99)),
+            ms(lat.last().copied().unwrap_or_default()),
+        ),
+    };
+    let rss = sys::peak_rss().map_or("unknown".to_string(), sys::mib);
+    say!(
+        "{} ok, {} failed · {latency} · peak RSS {rss}",
         lat.len(),
-        io.failures.len(),
-        ms(percentile(&lat, 0.50)),
-        ms(percentile(&lat, 0.99)),
-        ms(lat.last().copied().unwrap_or_default()),
-        sys::peak_rss().map_or("unknown".to_string(), sys::mib),
+        io.failures.len()
     );
     for (id, why) in io.failures.iter().take(5) {
-        println!("request {id} failed: {why}");
+        say!("request {id} failed: {why}");
     }
     if io.failures.len() > 5 {
-        println!("… and {} more failed requests", io.failures.len() - 5);
+        say!("… and {} more failed requests", io.failures.len() - 5);
     }
     if !io.how.is_empty() {
-        println!("{}", io.how);
+        say!("{}", io.how);
     }
 }
 
 fn print_cpu(cpu: &CpuOutcome, seq: Duration, sum: u64) -> Result<(), Error> {
-    println!(
+    say!(
         "baseline: one job after another on one thread: {:.3}s",
         seq.as_secs_f64()
     );
     for run in &cpu.runs {
         let ok = kernel::checksum(&run.checksums) == sum;
-        println!(
+        say!(
             "{:<34} {:.3}s  speedup: {:.2}x  checksum {}",
             format!("{}:", run.label),
             run.elapsed.as_secs_f64(),
@@ -336,60 +322,69 @@ fn print_cpu(cpu: &CpuOutcome, seq: Duration, sum: u64) -> Result<(), Error> {
             if ok { "ok" } else { "WRONG" }
         );
         if !ok {
-            return Err(Error(format!(
+            return Err(Error::failed(format!(
                 "{}: the checksum does not match the kernel's",
                 run.label
             )));
         }
     }
     if !cpu.note.is_empty() {
-        println!("{}", cpu.note);
+        say!("{}", cpu.note);
     }
     Ok(())
 }
 
-/// The rate line of `io`: requests/s and efficiency against the ideal.
-pub fn io_rate(report: &Report, ideal: Duration) -> String {
-    let n = match &report.outcome {
-        Outcome::Io(io) => io.latencies.len(),
-        _ => 0,
-    };
-    let secs = report.elapsed.as_secs_f64().max(1e-9);
-    format!(
-        "{n} requests in {:.3}s: {:.0} req/s, efficiency {:.2} (ideal {:.3}s)",
-        secs,
-        n as f64 / secs,
-        ideal.as_secs_f64() / secs,
-        ideal.as_secs_f64()
-    )
+/// The rate line of `io`: requests/s and efficiency against the ideal, from the requests that
+/// succeeded; with failures, no efficiency (a failed request can be fast, so it would flatter).
+pub fn io_rate(io: &IoOutcome, elapsed: Duration, ideal: Duration) -> String {
+    let (ok, failed) = (io.latencies.len(), io.failures.len());
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    let rate = ok as f64 / secs;
+    if failed == 0 {
+        format!(
+            "{ok} requests in {secs:.3}s: {rate:.0} req/s, efficiency {:.2} (ideal {:.3}s)",
+            ideal.as_secs_f64() / secs,
+            ideal.as_secs_f64()
+        )
+    } else {
+        format!(
+            "{ok} of {} requests succeeded in {secs:.3}s: {rate:.0} req/s counting those; no \
+             efficiency, since {failed} failed",
+            ok + failed
+        )
+    }
 }
 
-/// Every scenario in order with the seed's delays, then a table of elapsed against expected.
-pub fn tour<M: Model + ?Sized>(model: &M, flags: &Flags) -> Result<(), Error> {
+/// Runs every scenario of `tour` in order, then a table of elapsed against expected.
+///
+/// A scenario that cannot run or whose work failed does not stop the tour; the tour then ends
+/// with an error that names them.
+pub fn tour<M: Model + ?Sized>(model: &M, tour: &[Params]) -> Result<(), Error> {
     let mut rows = Vec::new();
-    let mut failed = Vec::new();
-    for scenario in Scenario::ALL {
-        let params = Params::from_flags(scenario, flags).map_err(Error)?;
-        match run_printed(model, &params) {
-            Ok((report, ideal)) => {
-                rows.push((scenario, compared(&report), model.expect(&params), ideal))
-            }
-            // One scenario that cannot run (a machine limit) does not stop the tour.
+    let mut failed: Vec<(Scenario, Error)> = Vec::new();
+    for params in tour {
+        match run_printed(model, params) {
+            Ok((report, ideal)) => rows.push((
+                params.scenario,
+                compared(&report),
+                Expect::of(model.spec(), params),
+                ideal,
+            )),
             Err(e) => {
-                println!("error in {scenario}: {e}\n");
-                failed.push(scenario);
+                say!("error in {}: {e}\n", params.scenario);
+                failed.push((params.scenario, e));
             }
         }
     }
-    println!("== tour summary: {} ==", model.label());
-    println!("{:<10} {:>9}   {:<30}", "scenario", "elapsed", "expected");
+    say!("== tour summary: {} ==", model.label());
+    say!("{:<10} {:>9}   {:<30}", "scenario", "elapsed", "expected");
     for (scenario, elapsed, expect, ideal) in rows {
         let order = match expect.phases.as_slice() {
             [Order::Sequential] => "one after another",
             [Order::Concurrent] => "all at once",
             _ => "stall, then fix",
         };
-        println!(
+        say!(
             "{:<10} {:>8.2}s   ≈ {:<14} = {:>6.2}s  ({order})",
             scenario.name(),
             elapsed.as_secs_f64(),
@@ -398,24 +393,14 @@ pub fn tour<M: Model + ?Sized>(model: &M, flags: &Flags) -> Result<(), Error> {
         );
     }
     if failed.is_empty() {
-        Ok(())
-    } else {
-        let names: Vec<&str> = failed.iter().map(|s| s.name()).collect();
-        Err(Error(format!(
-            "the tour could not run: {}",
-            names.join(", ")
-        )))
+        return Ok(());
     }
-}
-
-/// The text of a panic payload (`&str` or `String`), for reporting a caught panic.
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
+    let names: Vec<&str> = failed.iter().map(|(s, _)| s.name()).collect();
+    let message = format!("the tour could not run: {}", names.join(", "));
+    if failed.iter().any(|(_, e)| e.is_failure()) {
+        Err(Error::failed(message))
     } else {
-        "panic with a non-text payload".to_string()
+        Err(Error::refused(message))
     }
 }
 

@@ -1,5 +1,5 @@
-//! What the operating system says: cores, memory, and the limits a model must check before it
-//! starts thousands of threads, processes or sockets.
+//! What the operating system says, read from `/proc` and `getrlimit`: cores, memory, threads,
+//! files, and the numbers the limit checks of [`crate::capacity`] are made of.
 
 use std::fs;
 
@@ -14,6 +14,11 @@ fn status_bytes(field: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// Address space of this process now (`VmSize`), in bytes.
+pub fn vm_size() -> Option<u64> {
+    status_bytes("VmSize:")
 }
 
 /// Peak resident memory of this process (`VmHWM`), in bytes.
@@ -74,6 +79,40 @@ pub fn open_fds() -> u64 {
 /// Threads of this process now.
 pub fn threads() -> u64 {
     fs::read_dir("/proc/self/task").map_or(1, |d| d.count() as u64)
+}
+
+/// Memory maps of this process now.
+pub fn maps() -> Option<u64> {
+    Some(fs::read_to_string("/proc/self/maps").ok()?.lines().count() as u64)
+}
+
+/// Tasks (threads of every process) on the whole system: the part after `/` in `/proc/loadavg`.
+pub fn system_tasks() -> Option<u64> {
+    let loadavg = fs::read_to_string("/proc/loadavg").ok()?;
+    let (_, total) = loadavg.split_whitespace().nth(3)?.split_once('/')?;
+    total.parse().ok()
+}
+
+/// The task limit of this process's cgroup (`pids.max`), if it has one.
+pub fn cgroup_pids_max() -> Option<u64> {
+    fs::read_to_string("/sys/fs/cgroup/pids.max")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The ephemeral ports a client connection may use (`net.ipv4.ip_local_port_range`).
+pub fn port_range() -> Option<(u64, u64)> {
+    let text = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut words = text.split_whitespace().map(|w| w.parse().ok());
+    Some((words.next()??, words.next()??))
+}
+
+/// Whether this process runs as root, whom the kernel does not hold to `RLIMIT_NPROC`.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
 }
 
 /// Formats bytes as MiB with one decimal.

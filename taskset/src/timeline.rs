@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::ctx::{Event, EventKind};
+use crate::ctx::{Event, EventKind, MAX_LANES};
 
 /// How a task's bar ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,8 +156,30 @@ const WORKER_COLORS: [RGBColor; 9] = [
 /// Width of the legend panel on the right.
 const LEGEND_PX: u32 = 260;
 
-/// Draws `groups` stacked on one time axis into an SVG file at `path`.
+/// Refuses, before a run, a timeline path that cannot be written: in one line, in our own words.
+pub fn check_path(path: &Path) -> Result<(), String> {
+    if path.as_os_str().is_empty() {
+        return Err("--timeline needs a file name, e.g. --timeline target/gather.svg".to_string());
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "--timeline {}: cannot create the file ({e})",
+                path.display()
+            )
+        })
+}
+
+/// Draws `groups` stacked on one time axis into an SVG file at `path`; past [`MAX_LANES`] lanes,
+/// every k-th lane of each group (the title should say so).
 pub fn render(groups: &[Group], title: &str, path: &Path) -> Result<(), String> {
+    let total: usize = groups.iter().map(|g| g.lanes.len()).sum();
+    let stride = total.div_ceil(MAX_LANES as usize).max(1);
     let lanes: Vec<(String, &Lane)> = groups
         .iter()
         .flat_map(|g| {
@@ -168,6 +190,7 @@ pub fn render(groups: &[Group], title: &str, path: &Path) -> Result<(), String> 
             };
             g.lanes
                 .iter()
+                .step_by(stride)
                 .map(move |l| (format!("{prefix}{}", l.task), l))
         })
         .collect();
@@ -187,20 +210,29 @@ pub fn render(groups: &[Group], title: &str, path: &Path) -> Result<(), String> 
         w
     };
     let height = 110 + 26 * lanes.len() as u32 + 18 * workers.len().min(12) as u32;
-    let root = SVGBackend::new(path, (1100, height.max(220))).into_drawing_area();
-    draw(&root, &lanes, &workers, groups, title, max_ms, label_px).map_err(|e| e.to_string())?;
-    root.present()
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1100, height.max(220))).into_drawing_area();
+        draw(
+            &root, &lanes, &workers, groups, stride, title, max_ms, label_px,
+        )
+        .and_then(|()| root.present())
+        .map_err(|e| format!("cannot draw the timeline: {e}"))?;
+    }
+    std::fs::write(path, svg)
+        .map_err(|e| format!("cannot write the timeline to {}: {e}", path.display()))
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
 
+#[allow(clippy::too_many_arguments)]
 fn draw(
     root: &Area<'_>,
     lanes: &[(String, &Lane)],
     workers: &[String],
     groups: &[Group],
+    stride: usize,
     title: &str,
     max_ms: f64,
     label_px: u32,
@@ -277,7 +309,7 @@ fn draw(
     // Phase boundaries across their own model's rows only, and a line between two models.
     let mut top = n;
     for (k, g) in groups.iter().enumerate() {
-        let bottom = top - g.lanes.len() as u32;
+        let bottom = top - g.lanes.len().div_ceil(stride) as u32;
         for (at, name) in &g.phases {
             let x = ms(*at);
             let line = [

@@ -5,8 +5,8 @@ use std::thread;
 
 use taskset::conformance;
 use taskset::{
-    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, IoOutcome, Model, Order, TimeoutOutcome,
-    expected, kernel,
+    CpuOutcome, CpuRun, Ctx, Error, ErrorsOutcome, IoOutcome, Model, ModelSpec, Order, Outcome,
+    Pool, Scenario, TimeoutOutcome, expected, kernel,
 };
 
 /// What is broken in a [`Broken`] model.
@@ -33,17 +33,47 @@ fn task(ctx: &Ctx, name: &str) {
     ctx.finished(name);
 }
 
+/// What a broken model says of itself: it runs one task after another.
+const HONEST: ModelSpec = ModelSpec {
+    name: "broken",
+    about: "a model with one flaw",
+    order: Order::Sequential,
+    pool: Pool::Never,
+    stalls: false,
+    accepts: &[],
+    refusals: &[],
+};
+
+/// The same, but claiming to run them all at once.
+const CLAIMS_CONCURRENT: ModelSpec = ModelSpec {
+    order: Order::Concurrent,
+    ..HONEST
+};
+
 impl Model for Broken {
-    fn label(&self) -> String {
-        "broken".into()
-    }
-    fn order(&self) -> Order {
+    fn spec(&self) -> &'static ModelSpec {
         if self.0 == Flaw::ClaimsConcurrent {
-            Order::Concurrent
+            &CLAIMS_CONCURRENT
         } else {
-            Order::Sequential
+            &HONEST
         }
     }
+
+    fn run(&self, ctx: &Ctx) -> Result<Outcome, Error> {
+        Ok(match ctx.scenario() {
+            Scenario::Hello => self.hello(ctx).map(|()| Outcome::Done)?,
+            Scenario::Gather => self.gather(ctx).map(|()| Outcome::Done)?,
+            Scenario::Fetch => Outcome::Fetch(self.fetch(ctx)?),
+            Scenario::Errors => Outcome::Errors(self.errors(ctx)?),
+            Scenario::Blocking => self.blocking(ctx).map(|()| Outcome::Done)?,
+            Scenario::Timeout => Outcome::Timeout(self.timeout(ctx)?),
+            Scenario::Io => Outcome::Io(self.io(ctx)?),
+            Scenario::Cpu => Outcome::Cpu(self.cpu(ctx)?),
+        })
+    }
+}
+
+impl Broken {
     fn hello(&self, ctx: &Ctx) -> Result<(), Error> {
         task(ctx, "A");
         task(ctx, "B");

@@ -4,5 +4,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    taskset::cli::main(threads::SPEC, |_| threads::Threads)
+    taskset::cli::main(&threads::model::SPEC, |_| threads::model::Threads)
 }

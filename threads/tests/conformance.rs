@@ -1,7 +1,3 @@
 //! threads against the task set's conformance suite.
 
-taskset::conformance!(
-    threads::Threads,
-    threads::SPEC,
-    env!("CARGO_BIN_EXE_threads")
-);
+taskset::conformance!(threads::model::Threads, env!("CARGO_BIN_EXE_threads"));

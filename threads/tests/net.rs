@@ -3,17 +3,17 @@
 
 use std::time::Duration;
 
+use taskset::Outcome;
 use taskset::{Ctx, Model, Output, Params, Scenario};
-use threads::Threads;
+use threads::model::Threads;
 
 /// Runs `io --net` with `p` against a latency server in this process.
 fn io_net(p: Params) -> (taskset::IoOutcome, u64) {
     let server = latency::Server::start(p.delay).expect("the latency server starts");
-    let mut p = p;
-    p.net = true;
-    p.server = Some(server.addr());
-    let ctx = Ctx::new(p, Output::Record);
-    let out = Threads.io(&ctx).expect("io --net runs");
+    let ctx = Ctx::new(p.net(server.addr()), Output::Record);
+    let Ok(Outcome::Io(out)) = Threads.run(&ctx) else {
+        panic!("io --net runs")
+    };
     (out, server.served())
 }
 

@@ -4,11 +4,12 @@
 //! One test in its own binary, so that no other test's threads are counted.
 //! Run with `cargo test -p threads --test no_thread_left`.
 
-use std::thread::{self, Builder};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use taskset::{Ctx, Model, Output, Params, Scenario, runner, sys};
-use threads::{Threads, spawn_scoped_all};
+use threads::model::Threads;
+use threads::rt::spawn_all;
 
 /// Waits (up to 50 ms) for the thread count to come back to `baseline`, then checks it.
 ///
@@ -29,18 +30,9 @@ fn assert_back_to(baseline: u64, after: &str) {
 /// Runs one scenario of the model on a recording context.
 fn run(p: Params) -> Ctx {
     let ctx = Ctx::new(p.clone(), Output::Record);
-    let model = Threads;
-    match p.scenario {
-        Scenario::Hello => model.hello(&ctx).map(drop),
-        Scenario::Gather => model.gather(&ctx).map(drop),
-        Scenario::Fetch => model.fetch(&ctx).map(drop),
-        Scenario::Errors => model.errors(&ctx).map(drop),
-        Scenario::Blocking => model.blocking(&ctx).map(drop),
-        Scenario::Timeout => model.timeout(&ctx).map(drop),
-        Scenario::Io => model.io(&ctx).map(drop),
-        Scenario::Cpu => model.cpu(&ctx).map(drop),
-    }
-    .unwrap_or_else(|e| panic!("{} runs: {e}", p.scenario));
+    Threads
+        .run(&ctx)
+        .unwrap_or_else(|e| panic!("{} runs: {e}", p.scenario));
     ctx
 }
 
@@ -64,22 +56,20 @@ fn every_scenario_joins_all_its_threads() {
     run(Params::of(Scenario::Cpu).tasks(4).work(1).workers(3));
     assert_back_to(baseline, "cpu --workers 3");
 
-    // The OS refuses the third thread (a 128 TiB stack cannot be mapped): the first two, already
-    // started, must have run to their end and been joined by the time the error comes back.
+    // The OS refuses the first thread (a 128 TiB stack cannot be mapped) of a second batch, after
+    // two were started in a first: those must have run to their end and been joined by the time
+    // the error comes back.
     let done = std::sync::atomic::AtomicU64::new(0);
-    let work = |_: &u64| {
+    let work = |_: u64| {
         thread::sleep(Duration::from_millis(100));
         done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     };
-    let builder = |i: usize| match i {
-        2 => Builder::new().stack_size(1 << 47),
-        _ => Builder::new(),
-    };
-    let items = [1, 2, 3, 4];
-    let refused = thread::scope(|s| spawn_scoped_all(s, &items, builder, &work).map(drop));
-    let e = refused.expect_err("a 128 TiB stack is refused");
-    assert!(e.0.starts_with("the OS refused thread 3 of 4"), "{e}");
-    assert!(e.0.contains("2 threads already started were joined"), "{e}");
+    let refused = thread::scope(|s| {
+        spawn_all(s, "task", vec![1, 2], 64 << 10, &work)?;
+        spawn_all(s, "task", vec![3, 4], 1 << 47, &work).map(drop)
+    });
+    let e = refused.expect_err("a 128 TiB stack is refused").to_string();
+    assert!(e.starts_with("the OS refused thread 1 of 2"), "{e}");
     assert_eq!(
         done.into_inner(),
         2,

@@ -11,20 +11,25 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use async_concurrent::AsyncConcurrent;
-use async_sequential::AsyncSequential;
-use multiprocess::Multiprocess;
-use sync_basic::SyncBasic;
+use async_concurrent::model::AsyncConcurrent;
+use async_sequential::model::AsyncSequential;
+use multiprocess::model::Multiprocess;
+use sync_basic::model::SyncBasic;
 use taskset::cli::{self, Flags};
 use taskset::runner::{self, Report};
 use taskset::timeline;
-use taskset::{Event, EventKind, Flag, Model, ModelSpec, Output, Params, Runtime};
-use threads::Threads;
+use taskset::{
+    Event, EventKind, Expect, Flag, Model, ModelSpec, Order, Output, Params, Pool, Runtime,
+};
+use threads::model::Threads;
 
 /// compare takes the scenario flags; it runs every runtime and its own pools, so not these two.
 const SPEC: ModelSpec = ModelSpec {
     name: "compare",
     about: "Run one scenario in every model and runtime; print a table and stack their timelines",
+    order: Order::Sequential,
+    pool: Pool::Never,
+    stalls: false,
     accepts: &[],
     refusals: &[
         (Flag::Runtime, "compare runs every runtime"),
@@ -94,9 +99,12 @@ fn observed(events: &[Event]) -> String {
 
 /// Where the picture goes unless `--timeline` says: `target/timelines/compare-<scenario>.svg`.
 fn default_path(p: &Params) -> PathBuf {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the benches crate sits in the workspace");
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        .unwrap_or_else(|| workspace.join("target"));
     target
         .join("timelines")
         .join(format!("compare-{}.svg", p.scenario))
@@ -130,14 +138,15 @@ fn run(flags: &Flags) -> Result<(), String> {
     let scenario = flags
         .scenario
         .ok_or("compare needs a scenario, e.g. `compare -- gather`")?;
-    let mut p = Params::from_flags(scenario, flags)?;
+    let mut p = flags.params(scenario)?;
     // io --net: one in-process server for every model (it runs on its own threads).
     let server = match p.net {
         true => Some(latency::Server::start(p.delay).map_err(|e| format!("latency server: {e}"))?),
         false => None,
     };
     if let Some(server) = &server {
-        runner::check_net_limits(p.tasks).map_err(|e| e.to_string())?;
+        taskset::capacity::sockets(&format!("--tasks {}", p.tasks), p.tasks)
+            .map_err(|e| e.to_string())?;
         p.server = Some(server.addr());
     }
     println!("== {scenario} · {} · every model ==", runner::describe(&p));
@@ -154,7 +163,7 @@ fn run(flags: &Flags) -> Result<(), String> {
                 continue;
             }
         };
-        let expect = model.expect(&p);
+        let expect = Expect::of(model.spec(), &p);
         // cpu's ideal depends on the job time, which only the runner's baseline measures.
         let shown = match scenario {
             taskset::Scenario::Cpu => format!("≈ {}", expect.formula),

@@ -64,7 +64,7 @@ struct Cli {
 
 /// A size: no model runs more than taskset's `--tasks` limit of units at once.
 fn size(s: &str) -> Result<u64, String> {
-    let limit = taskset::cli::TASKS.parse(s);
+    let limit = taskset::params::TASKS.parse(s);
     limit.map_err(|e| format!("{e} (the most units any model holds: taskset's --tasks limit)"))
 }
 

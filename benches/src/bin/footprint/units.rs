@@ -13,10 +13,12 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use benches::{bare, rt};
+use async_concurrent::{smol_rt, tokio_rt};
+use benches::bare;
+use benches::harness::Runs;
 use clap::ValueEnum;
-use taskset::runner::{self, Outcome};
 use taskset::{Model, Output, Params, Runtime, Scenario};
+use taskset::{Outcome, runner};
 
 /// Set in a bare child's environment (to the hold in ms): it sleeps that long and exits.
 pub const BARE_CHILD_ENV: &str = "FOOTPRINT_BARE_CHILD_MS";
@@ -134,6 +136,11 @@ impl Unit {
     }
 }
 
+/// A limit of the machine, in its one line.
+fn stop(e: taskset::Error) -> Stop {
+    Stop::Limit(e.to_string())
+}
+
 /// Why the units could not all be held.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stop {
@@ -148,13 +155,15 @@ pub enum Stop {
 pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Stop> {
     match (who, unit.runtime()) {
         (Who::Model, Some(runtime)) => {
-            let model = async_concurrent::AsyncConcurrent::new(runtime);
+            let model = async_concurrent::model::AsyncConcurrent::new(runtime);
             run_model(&model, Scenario::Io, n, hold)
         }
         (Who::Model, None) if unit.are_threads() => {
-            run_model(&threads::Threads, Scenario::Io, n, hold)
+            run_model(&threads::model::Threads, Scenario::Io, n, hold)
         }
-        (Who::Model, None) => run_model(&multiprocess::Multiprocess, Scenario::Fetch, n, hold),
+        (Who::Model, None) => {
+            run_model(&multiprocess::model::Multiprocess, Scenario::Fetch, n, hold)
+        }
         (Who::Bare, Some(runtime)) => bare_tasks(runtime, n, hold),
         (Who::Bare, None) if unit.are_threads() => bare_threads(n, hold),
         (Who::Bare, None) => bare_processes(n, hold),
@@ -168,7 +177,7 @@ fn run_model(model: &dyn Model, scenario: Scenario, n: u64, hold: Duration) -> R
         .tasks(n)
         .delay_ms(hold.as_millis() as u64);
     // A scenario that cannot start returns the machine's limit, in one line.
-    let report = runner::run(model, &params, Output::Silent).map_err(|e| Stop::Limit(e.0))?;
+    let report = runner::run(model, &params, Output::Silent).map_err(stop)?;
     let returned = match &report.outcome {
         Outcome::Io(io) => match io.failures.first() {
             Some((id, why)) => return Err(Stop::Failed(format!("request {id} failed: {why}"))),
@@ -194,9 +203,13 @@ fn bare_tasks(runtime: Runtime, n: u64, hold: Duration) -> Result<(), Stop> {
         .delay_ms(hold.as_millis() as u64);
     let threads = taskset::sys::cores();
     let joined = match runtime {
-        Runtime::Tokio => rt::Tokio::new(threads).block_on(|_| bare::tokio_timers(&p)),
+        Runtime::Tokio => tokio_rt::Runtime::new(threads)
+            .map_err(stop)?
+            .run(|_| bare::tokio_timers(&p)),
         Runtime::AsyncStd => async_std::task::block_on(bare::async_std_timers(&p)),
-        Runtime::Smol => rt::Smol::new(threads).block_on(|ex| bare::smol_timers(ex, &p)),
+        Runtime::Smol => smol_rt::Runtime::new(threads)
+            .map_err(stop)?
+            .run(|ex| bare::smol_timers(ex, &p)),
     };
     let lost = n - joined;
     (lost == 0)
@@ -206,9 +219,8 @@ fn bare_tasks(runtime: Runtime, n: u64, hold: Duration) -> Result<(), Stop> {
 
 /// N threads that each sleep D, with the 64 KiB stack the threads model gives its requests.
 fn bare_threads(n: u64, hold: Duration) -> Result<(), Stop> {
-    let stack = threads::REQUEST_STACK;
-    threads::limits::check_room(&format!("footprint --sizes {n}"), n, stack)
-        .map_err(|e| Stop::Limit(e.0))?;
+    let stack = threads::rt::REQUEST_STACK;
+    taskset::capacity::threads(&format!("footprint --sizes {n}"), n, stack).map_err(stop)?;
     let mut handles = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let spawned = thread::Builder::new()
@@ -244,7 +256,7 @@ impl Drop for Kids {
 
 /// N children of this same executable that each sleep D: `Command::spawn`, nothing more.
 fn bare_processes(n: u64, hold: Duration) -> Result<(), Stop> {
-    multiprocess::procs::check_room(n).map_err(|e| Stop::Limit(e.0))?;
+    taskset::capacity::processes(&format!("footprint --sizes {n}"), n).map_err(stop)?;
     let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
     let mut kids = Kids(Vec::with_capacity(n as usize));
     for i in 0..n {

@@ -1,0 +1,103 @@
+//! The runtime's own pieces: its timer, its sockets and its `block_on`.
+//!
+//! async-sequential's scenarios never name a runtime: they call [`sleep`], and `sleep` waits on the
+//! timer of whichever runtime is polling them. tokio's timer needs tokio's own driver, so under a
+//! tokio runtime (`Handle::try_current` finds one) it is `tokio::time::sleep`; under async-std's
+//! `block_on` (a current task exists) it is async-std's; anywhere else it is smol's `Timer`, which
+//! runs under any executor. The same choice picks the sockets of [`request`]. So the lesson file
+//! reads like sync-basic, and a benchmark can await a scenario on a runtime it built itself.
+//!
+//! `cargo run -p async-sequential -- gather --delay-ms 300 --runtime smol`
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::UnwindSafe;
+use std::time::Duration;
+
+use futures_lite::FutureExt;
+use futures_lite::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use taskset::{Error, Runtime, net};
+
+/// The runtime polling this task: tokio, async-std, or (anything else) smol.
+fn current() -> Runtime {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        Runtime::Tokio
+    } else if async_std::task::try_current().is_some() {
+        Runtime::AsyncStd
+    } else {
+        Runtime::Smol
+    }
+}
+
+/// Waits `d` on the timer of the runtime polling us: where sync-basic calls `thread::sleep`.
+pub async fn sleep(d: Duration) {
+    match current() {
+        Runtime::Tokio => tokio::time::sleep(d).await,
+        Runtime::AsyncStd => async_std::task::sleep(d).await,
+        Runtime::Smol => drop(smol::Timer::after(d).await),
+    }
+}
+
+/// `fut`'s output, or None if `limit` passes first; then `fut` is dropped (a race with [`sleep`]).
+pub async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
+    let expire = async {
+        sleep(limit).await;
+        None
+    };
+    // `or` polls both and returns the first to finish; the loser is dropped with it.
+    async { Some(fut.await) }.or(expire).await
+}
+
+/// `fut`'s output, or the payload of a panic while it was polled: the async `catch_unwind`.
+pub async fn catch_unwind<F: Future + UnwindSafe>(fut: F) -> std::thread::Result<F::Output> {
+    fut.catch_unwind().await
+}
+
+/// One `io --net` request on its own connection, given up [`net::PATIENCE`] after D.
+pub async fn request(addr: SocketAddr, id: u64, delay: Duration) -> Result<(), String> {
+    let line = net::request_line(id, delay);
+    let reply = within(delay + net::PATIENCE, roundtrip(addr, line))
+        .await
+        .ok_or("no answer in time")?;
+    net::check_reply(id, &reply.map_err(|e| e.to_string())?)
+}
+
+/// Writes `line` and reads one line back, with the sockets of the runtime polling us.
+async fn roundtrip(addr: SocketAddr, line: String) -> std::io::Result<String> {
+    match current() {
+        Runtime::Tokio => {
+            use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+            let mut stream = tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await?);
+            stream.get_mut().write_all(line.as_bytes()).await?;
+            let mut reply = String::new();
+            stream.read_line(&mut reply).await?;
+            Ok(reply)
+        }
+        Runtime::AsyncStd => exchange(async_std::net::TcpStream::connect(addr).await?, line).await,
+        Runtime::Smol => exchange(smol::net::TcpStream::connect(addr).await?, line).await,
+    }
+}
+
+/// Writes the line and reads one line back, on a stream of the futures-io traits (async-std, smol).
+async fn exchange(
+    stream: impl AsyncRead + AsyncWrite + Unpin,
+    line: String,
+) -> std::io::Result<String> {
+    let mut stream = BufReader::new(stream);
+    stream.get_mut().write_all(line.as_bytes()).await?;
+    let mut reply = String::new();
+    stream.read_line(&mut reply).await?;
+    Ok(reply)
+}
+
+/// Runs `fut` to completion on `runtime`, on this thread: the `asyncio.run` of the seed.
+pub fn block_on<F: Future>(runtime: Runtime, fut: F) -> Result<F::Output, Error> {
+    Ok(match runtime {
+        Runtime::Tokio => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(fut),
+        Runtime::AsyncStd => async_std::task::block_on(fut),
+        Runtime::Smol => smol::block_on(fut),
+    })
+}
