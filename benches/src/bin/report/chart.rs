@@ -4,9 +4,12 @@
 //! colour (grey where one floor serves several models); the stall of `blocking` is dotted; the
 //! seed's Python is black and dotted. The legend names each model once, its floor beneath it.
 
+use std::collections::BTreeSet;
+use std::iter::once;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
@@ -18,29 +21,18 @@ use crate::python::Python;
 const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 640;
 const LEGEND: u32 = 400;
-/// The floor of several models at once (cpu's `thread::scope`).
+/// The floor of several models at once (cpu's `thread::scope`), and the ideal.
 const SHARED: RGBColor = RGBColor(90, 90, 90);
-/// The ideal.
 const IDEAL: RGBColor = RGBColor(170, 170, 170);
+const GREY: RGBColor = RGBColor(110, 110, 110);
 
 /// A colour per model, the same in every picture (the tab10 palette, in [`Model::ALL`] order).
+#[rustfmt::skip]
 fn colour(m: Model) -> RGBColor {
-    const PALETTE: [RGBColor; 10] = [
-        RGBColor(127, 127, 127),
-        RGBColor(188, 189, 34),
-        RGBColor(214, 39, 40),
-        RGBColor(255, 127, 14),
-        RGBColor(140, 86, 75),
-        RGBColor(31, 119, 180),
-        RGBColor(44, 160, 44),
-        RGBColor(148, 103, 189),
-        RGBColor(23, 190, 207),
-        RGBColor(227, 119, 194),
-    ];
-    PALETTE[Model::ALL
-        .iter()
-        .position(|x| *x == m)
-        .expect("a model of the plan")]
+    const PALETTE: [(u8, u8, u8); 10] = [(127, 127, 127), (188, 189, 34), (214, 39, 40), (255, 127, 14),
+        (140, 86, 75), (31, 119, 180), (44, 160, 44), (148, 103, 189), (23, 190, 207), (227, 119, 194)];
+    let (r, g, b) = PALETTE[Model::ALL.iter().position(|x| *x == m).expect("a model of the plan")];
+    RGBColor(r, g, b)
 }
 
 /// How a series is stroked.
@@ -50,6 +42,19 @@ enum Stroke {
     Dashed,
     Dotted,
     Thin,
+}
+
+impl Stroke {
+    /// Its line style in `colour`, and its dashes (dash, gap), if any.
+    fn style(self, colour: RGBColor) -> (ShapeStyle, Option<(u32, u32)>) {
+        let width = if self == Stroke::Thin { 1 } else { 2 };
+        let dash = match self {
+            Stroke::Dashed => Some((9, 6)),
+            Stroke::Dotted => Some((2, 4)),
+            Stroke::Solid | Stroke::Thin => None,
+        };
+        (colour.stroke_width(width), dash)
+    }
 }
 
 /// One line of a picture, and its entry in the legend (indented: drawn under its model's).
@@ -62,15 +67,10 @@ struct Series {
 }
 
 /// Draws `<dir>/chart-<workload>.svg` for every workload with results; returns the paths.
-pub fn draw_all(
-    results: &Results,
-    py: Option<&Python>,
-    dir: &Path,
-    stamp: &str,
-) -> Result<Vec<PathBuf>> {
+pub fn draw_all(r: &Results, py: Option<&Python>, dir: &Path, stamp: &str) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for w in ALL {
-        let series = series(results, py, w);
+        let series = series(r, py, w);
         if series.iter().any(|s| !s.points.is_empty()) {
             let path = dir.join(format!("chart-{}.svg", w.name));
             draw(w, &series, stamp, &path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
@@ -83,18 +83,23 @@ pub fn draw_all(
 /// The lines of `w`: each model, its own floor beneath it, then its stall; shared floors, the
 /// ideal and the seed's Python last.
 fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
-    let line = |l: &Line, colour, stroke, indent| Series {
-        name: l.id.to_string(),
-        colour,
-        stroke,
-        indent,
-        // One size only (sequential I/O at N = 1) is in the tables, not a line.
-        points: Some(results.points(w, l.id))
+    // One size only (sequential I/O at N = 1) is in the tables, not a line.
+    let points = |id| {
+        Some(results.points(w, id))
             .filter(|p| p.len() > 1)
-            .unwrap_or_default(),
+            .unwrap_or_default()
     };
-    let mut all: Vec<Series> = Vec::new();
-    let mut shared: Vec<&Line> = Vec::new();
+    let line = |l: &Line, colour, stroke, indent| {
+        let (name, points) = (l.id.to_string(), points(l.id));
+        Series {
+            name,
+            colour,
+            stroke,
+            indent,
+            points,
+        }
+    };
+    let (mut all, mut shared) = (Vec::new(), Vec::<&Line>::new());
     for m in Model::ALL {
         let mut of_model: Vec<&Line> = w.lines.iter().filter(|l| l.model == Some(m)).collect();
         of_model.sort_by_key(|l| l.kind == Kind::Stall);
@@ -105,11 +110,12 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
                 Stroke::Solid
             };
             all.push(line(l, colour(m), stroke, i > 0));
-            let Some(bare) = w.bare_of(l) else { continue };
-            if w.floor_of(bare).len() == 1 {
-                all.push(line(bare, colour(m), Stroke::Dashed, true));
-            } else if !shared.iter().any(|s| s.id == bare.id) {
-                shared.push(bare);
+            match w.bare_of(l) {
+                Some(bare) if w.floor_of(bare).len() == 1 => {
+                    all.push(line(bare, colour(m), Stroke::Dashed, true))
+                }
+                Some(bare) if !shared.iter().any(|s| s.id == bare.id) => shared.push(bare),
+                _ => {}
             }
         }
     }
@@ -120,11 +126,9 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
     );
     let conc: Vec<&Line> = w.lines.iter().filter(|l| l.kind == Kind::Conc).collect();
     if let Some(first) = conc.first().filter(|_| w.ideal != Ideal::None) {
-        let mut sizes: Vec<u64> = conc.iter().flat_map(|l| results.sizes(w, l.id)).collect();
-        sizes.sort_unstable();
-        sizes.dedup();
+        let sizes: BTreeSet<u64> = conc.iter().flat_map(|l| results.sizes(w, l.id)).collect();
         let at = |n: u64| Some((n as f64, data::ideal(results, w, first, n)?));
-        let points: Vec<(f64, f64)> = sizes.into_iter().filter_map(at).collect();
+        let points = sizes.into_iter().filter_map(at).collect();
         let name = match w.ideal {
             Ideal::Cores => format!("ideal: sync-basic / {} cores", benches::plan::cores()),
             _ => format!(
@@ -198,35 +202,28 @@ fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()>
     let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let (top, body) = root.split_vertically(60);
+    let what = match w.ideal {
+        Ideal::None => format!("time per {}", w.unit),
+        _ => "time of one iteration (all N)".to_string(),
+    };
+    let sub = format!("criterion's median {what} against N, log-log · {stamp}");
     top.draw(&Text::new(
         format!("{} — {}", w.name, w.about),
         (16, 10),
         ("sans-serif", 20),
     ))?;
-    let what = if w.ideal == Ideal::None {
-        format!("time per {}", w.unit)
-    } else {
-        "time of one iteration (all N)".into()
-    };
-    let sub = format!("criterion's median {what} against N, log-log · {stamp}");
     top.draw(&Text::new(
         sub,
         (16, 36),
-        ("sans-serif", 14).into_font().color(&RGBColor(90, 90, 90)),
+        ("sans-serif", 14).into_font().color(&GREY),
     ))?;
     let (plot, legend) = body.split_horizontally(WIDTH - LEGEND);
-    let points = series.iter().flat_map(|s| s.points.iter());
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in points {
+    for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
         (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
     }
-    let mut xs: Vec<f64> = w
-        .sizes()
-        .into_iter()
-        .map(|n| n as f64)
-        .filter(|n| (x0..=x1).contains(n))
-        .collect();
-    xs.dedup();
+    let sizes = w.sizes().into_iter().map(|n| n as f64);
+    let xs: Vec<f64> = sizes.filter(|n| (x0..=x1).contains(n)).collect();
     let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
     let mut chart = ChartBuilder::on(&plot)
         .margin(16)
@@ -247,53 +244,46 @@ fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()>
         .bold_line_style(RGBColor(225, 225, 225))
         .draw()?;
     for s in series.iter().filter(|s| !s.points.is_empty()) {
-        let style = s
-            .colour
-            .stroke_width(if s.stroke == Stroke::Thin { 1 } else { 2 });
         let pts = s.points.clone();
-        match s.stroke {
-            Stroke::Solid | Stroke::Thin => chart.draw_series(LineSeries::new(pts, style))?,
-            Stroke::Dashed => chart.draw_series(DashedLineSeries::new(pts, 9, 6, style))?,
-            Stroke::Dotted => chart.draw_series(DashedLineSeries::new(pts, 2, 4, style))?,
+        match s.stroke.style(s.colour) {
+            (style, None) => chart.draw_series(once(PathElement::new(pts, style)))?,
+            (style, Some((d, g))) => {
+                chart.draw_series(once(DashedPathElement::new(pts, d, g, style)))?
+            }
         };
-        chart.draw_series(
-            s.points
-                .iter()
-                .map(|&p| Circle::new(p, 3, s.colour.filled())),
-        )?;
+        if s.stroke != Stroke::Thin {
+            chart.draw_series(
+                s.points
+                    .iter()
+                    .map(|&p| Circle::new(p, 3, s.colour.filled())),
+            )?;
+        }
     }
     key(&legend, series)
 }
 
 /// The legend: every series with its stroke, models once each; then how to read the strokes.
-fn key<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-    series: &[Series],
-) -> Result<()>
+fn key<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, series: &[Series]) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
-    let grey = RGBColor(110, 110, 110);
     let mut y = 24;
     for s in series {
         let x = if s.indent { 28 } else { 8 };
-        let style = s
-            .colour
-            .stroke_width(if s.stroke == Stroke::Thin { 1 } else { 2 });
         let sample = vec![(x, y + 8), (x + 30, y + 8)];
-        match s.stroke {
-            Stroke::Solid | Stroke::Thin => area.draw(&PathElement::new(sample, style))?,
-            Stroke::Dashed => area.draw(&DashedPathElement::new(sample, 8, 5, style))?,
-            Stroke::Dotted => area.draw(&DashedPathElement::new(sample, 2, 4, style))?,
+        match s.stroke.style(s.colour) {
+            (style, None) => area.draw(&PathElement::new(sample, style))?,
+            (style, Some((d, g))) => area.draw(&DashedPathElement::new(sample, d, g, style))?,
         }
-        let mut name = s.name.clone();
-        if s.points.is_empty() {
-            name += " (one size: in the tables)";
-        }
-        let font = ("sans-serif", 14)
-            .into_font()
-            .color(if s.points.is_empty() { &grey } else { &BLACK });
-        area.draw(&Text::new(name, (x + 38, y + 1), font))?;
+        let (name, ink) = match s.points.is_empty() {
+            true => (format!("{} (one size: in the tables)", s.name), &GREY),
+            false => (s.name.clone(), &BLACK),
+        };
+        area.draw(&Text::new(
+            name,
+            (x + 38, y + 1),
+            ("sans-serif", 14).into_font().color(ink),
+        ))?;
         y += 21;
     }
     let has = |f: &dyn Fn(&Series) -> bool| series.iter().any(|s| f(s) && !s.points.is_empty());
@@ -314,9 +304,8 @@ where
         ),
         (true, "dots: the sizes measured"),
     ];
-    let notes = notes.iter().filter(|(shown, _)| *shown);
-    for (i, (_, note)) in notes.enumerate() {
-        let font = ("sans-serif", 13).into_font().color(&grey);
+    for (i, (_, note)) in notes.iter().filter(|(shown, _)| *shown).enumerate() {
+        let font = ("sans-serif", 13).into_font().color(&GREY);
         area.draw(&Text::new(
             note.to_string(),
             (8, y + 16 + 18 * i as i32),
@@ -329,31 +318,29 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use benches::plan::SPAWN;
 
     #[test]
-    fn a_narrow_axis_still_gets_four_ticks_or_more() {
+    fn a_narrow_axis_still_gets_four_ticks_or_more_and_round_ends() {
         assert_eq!(ticks(3.9e6, 12.5e6), vec![4e6, 5e6, 6e6, 8e6, 1e7]);
         assert_eq!(ticks(90.0, 2e6).len(), 5, "decades: powers of ten");
+        let snapped = (snap(140.0, true), snap(3.3e6, false), snap(91e6, true));
+        assert_eq!(snapped, (100.0, 4e6, 80e6));
     }
 
     #[test]
     fn each_model_keeps_its_colour_and_its_floor_follows_it() {
         let mut r = Results::default();
         for n in [100, 1000] {
+            r.insert(&SPAWN, "async-concurrent (smol)", n, n as f64 * 600.0);
             r.insert(
-                &benches::plan::SPAWN,
-                "async-concurrent (smol)",
-                n,
-                n as f64 * 600.0,
-            );
-            r.insert(
-                &benches::plan::SPAWN,
+                &SPAWN,
                 "bare smol Executor::spawn (1 thread)",
                 n,
                 n as f64 * 300.0,
             );
         }
-        let all = series(&r, None, &benches::plan::SPAWN);
+        let all = series(&r, None, &SPAWN);
         let at = all
             .iter()
             .position(|s| s.name == "async-concurrent (smol)")
@@ -362,9 +349,5 @@ mod tests {
         assert!(bare.name.starts_with("bare smol") && bare.indent && bare.stroke == Stroke::Dashed);
         assert!(model.colour == bare.colour && model.colour == colour(Model::Smol));
         assert_eq!(model.points, vec![(100.0, 600.0), (1000.0, 600.0)]);
-        assert_eq!(
-            (snap(140.0, true), snap(3.3e6, false), snap(91e6, true)),
-            (100.0, 4e6, 80e6)
-        );
     }
 }
