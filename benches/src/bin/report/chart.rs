@@ -1,5 +1,5 @@
-//! The charts: one picture per workload, against N on log-log axes: the time of one iteration,
-//! beside the ideal (thin grey), or for `spawn`, which has none, the time per unit. Each model is
+//! The charts: one picture per workload, against N on log-log axes, beside the ideal (thin grey):
+//! the time of one iteration where the ideal is a wait (io, blocking), else the time per unit. Each model is
 //! one solid line in the colour it has in every picture; its bare primitive is dashed in the same
 //! colour (grey where one floor serves several models); the stall of `blocking` is dotted; the
 //! seed's Python is black and dotted. The legend names each model once, its floor beneath it.
@@ -127,7 +127,12 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
     let conc: Vec<&Line> = w.lines.iter().filter(|l| l.kind == Kind::Conc).collect();
     if let Some(first) = conc.first().filter(|_| w.ideal != Ideal::None) {
         let sizes: BTreeSet<u64> = conc.iter().flat_map(|l| results.sizes(w, l.id)).collect();
-        let at = |n: u64| Some((n as f64, data::ideal(results, w, first, n)?));
+        let at = |n: u64| {
+            Some((
+                n as f64,
+                data::ideal(results, w, first, n)? / data::per(w, n),
+            ))
+        };
         let points = sizes.into_iter().filter_map(at).collect();
         let name = match w.ideal {
             Ideal::Cores => format!("ideal: sync-basic / {} cores", benches::plan::cores()),
@@ -203,8 +208,8 @@ fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()>
     root.fill(&WHITE)?;
     let (top, body) = root.split_vertically(60);
     let what = match w.ideal {
-        Ideal::None => format!("time per {}", w.unit),
-        _ => "time of one iteration (all N)".to_string(),
+        Ideal::Wait => "time of one iteration (all N)".to_string(),
+        _ => format!("time per {}", w.unit),
     };
     let sub = format!("criterion's median {what} against N, log-log · {stamp}");
     top.draw(&Text::new(

@@ -77,8 +77,8 @@ impl Results {
         self.0.keys().filter(of).map(|(_, _, n)| *n).collect()
     }
 
-    /// (N, what the chart draws) of line `id`: the time per unit where the floor is the bare
-    /// primitive (spawn), else the time of one iteration, read against the ideal.
+    /// (N, what the chart draws) of line `id`: the time of one iteration where the ideal is a
+    /// wait (D all at once, N·D one after another), else the time per unit (spawn, cpu).
     pub fn points(&self, w: &Workload, id: &str) -> Vec<(f64, f64)> {
         let at = |n: u64| Some((n as f64, self.get(w, id, n)? / per(w, n)));
         self.sizes(w, id).into_iter().filter_map(at).collect()
@@ -87,7 +87,7 @@ impl Results {
 
 /// What the chart divides a median by at N: N where it draws time per unit, else 1.
 pub fn per(w: &Workload, n: u64) -> f64 {
-    if w.ideal == Ideal::None {
+    if w.ideal != Ideal::Wait {
         n as f64
     } else {
         1.0
