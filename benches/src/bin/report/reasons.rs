@@ -24,12 +24,6 @@ const REASONS: &[(&str, &str, &str)] = &[
          the model adds two clock reads per request for its latency (3 %), moving its result \
          (3 %) and allocation (≈ 5 %)",
     ),
-    (
-        "cpu",
-        "threads (pool)",
-        "the pool's threads start inside every run, rayon's once outside it (until \
-         `threads::Pool`): in slow runs one worker takes 5 of the 8 jobs (1.55× or 1.97× sync)",
-    ),
 ];
 
 /// Why `line` of `workload` is far from its bare primitive, if a profile says.
