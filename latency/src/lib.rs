@@ -13,7 +13,11 @@
 //!
 //! Standalone: `cargo run -p latency --bin latency-server -- --delay-ms 100` prints the address;
 //! point a model at it with `io --net --server ADDR`.
+//!
+//! The crate also holds the fixture of the `serve` scenarios: [`load`], an HTTP/1.1 load generator
+//! built like wrk (`cargo run --release -p latency --bin load -- URL -c 100 -d 5s`).
 
+pub mod load;
 pub mod protocol;
 mod server;
 

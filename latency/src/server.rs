@@ -267,17 +267,25 @@ pub fn serve_if_child() -> bool {
     true
 }
 
-/// Raises the open-file limit from soft to hard (a server holds one descriptor per connection).
-pub(crate) fn raise_nofile() {
+/// Raises the open-file limit from soft to hard (a server holds one descriptor per connection,
+/// and so does the load generator); returns the limit now in force.
+pub(crate) fn raise_nofile() -> u64 {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit and setrlimit only read and write the struct we pass.
     unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let soft = lim.rlim_cur;
             lim.rlim_cur = lim.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return soft;
+            }
         }
     }
+    lim.rlim_cur
 }

@@ -71,3 +71,42 @@ fn children_die_with_the_parent_on_sigterm() {
 fn children_die_with_the_parent_on_sigint() {
     children_die_with_the_parent(libc::SIGINT);
 }
+
+/// `multiprocess fetch | head -2`: the reader goes away mid-run; the binary ends quietly and first
+/// kills and reaps its workers, so none is left running nor a zombie (init need not reap them).
+#[test]
+fn a_closed_stdout_leaves_no_worker_nor_zombie() {
+    let mut parent = Command::new(env!("CARGO_BIN_EXE_multiprocess"))
+        .args(["fetch", "--tasks", "4", "--delay-ms", "1000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut lines = BufReader::new(parent.stdout.take().expect("piped")).lines();
+    let mut fetching = 0;
+    while fetching < 4 {
+        let line = lines.next().expect("a line").expect("text");
+        fetching += usize::from(line.contains("Fetching"));
+    }
+    let workers = children_of(parent.id());
+    assert_eq!(workers.len(), 4, "one worker per task: {workers:?}");
+    // Closing our end: the next line the binary prints (a fetch ending, in a second) meets a broken
+    // pipe.
+    drop(lines);
+    let start = Instant::now();
+    let status = parent.wait().expect("the parent ends");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut parent.stderr.take().expect("piped"), &mut stderr)
+        .expect("stderr");
+    assert!(stderr.is_empty(), "quietly: {stderr}");
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{status:?} after {:?}",
+        start.elapsed()
+    );
+    let gone = |pid: u32| !fs::exists(format!("/proc/{pid}")).unwrap_or(false);
+    assert!(
+        workers.iter().all(|&w| gone(w)),
+        "workers left, running or zombie: {workers:?}"
+    );
+}

@@ -11,6 +11,7 @@
 //! - [`ctx`]: [`Ctx`], a scenario's parameters and event log, which prints `[0.00s] Task A started`
 //!   and records the same events for the tests and the timelines;
 //! - [`kernel`] and [`expected`]: the CPU work every model runs, and every expected result;
+//! - [`http`]: the `serve` scenario's HTTP/1.1, sans-io (parsing, routes, answers);
 //! - [`capacity`] and [`net`]: the machine's limits, checked before a model starts thousands of
 //!   threads, processes or sockets, and the client side of `io --net`;
 //! - [`model`]: the [`Model`] trait and each crate's [`ModelSpec`];
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod conformance;
 pub mod ctx;
 pub mod expected;
+pub mod http;
 pub mod kernel;
 pub mod model;
 pub mod net;

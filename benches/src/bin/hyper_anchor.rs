@@ -1,0 +1,206 @@
+//! The hyper anchor: the `serve` handler on the server a Rust user would pick instead of the models.
+//!
+//! hyper 1.x as its own examples use it: a tokio multi-thread runtime, one task per accepted
+//! socket, `http1::Builder::serve_connection` on it. The handler is the models' own: the route and
+//! its parameters come from `taskset::http::route`, `GET /data/<id>` waits D with
+//! `tokio::time::sleep` and answers `Data <id>`, `GET /cpu/<id>?work=W` runs the shared kernel on
+//! tokio's blocking pool (what a tokio user does with CPU work) and answers its checksum. What
+//! hyper does itself (parsing, keep-alive, pipelining, `Date`, errors) is left to hyper: that is
+//! what it is measured for.
+//!
+//! `cargo run -p benches --release --bin hyper-anchor -- --port 0 --delay-ms 0 [--threads N]`
+//! prints `listening on http://127.0.0.1:PORT`; SIGTERM or Ctrl-C stops it (exit 0).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use taskset::params::{DELAY_MS, WORK};
+use taskset::http::{self, Route};
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::signal::unix::{SignalKind, signal};
+
+/// How long connections get to finish their requests after SIGTERM before the process exits.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// hyper serving the models' handler on loopback.
+#[derive(Parser)]
+#[command(name = "hyper-anchor")]
+struct Args {
+    /// Port to listen on, on 127.0.0.1; 0 lets the OS pick
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// D for /data/<id> requests that do not say `?delay_ms=`, in milliseconds
+    #[arg(long = "delay-ms", default_value_t = 0, value_parser = |s: &str| DELAY_MS.parse(s))]
+    delay_ms: u64,
+    /// W for /cpu/<id> requests that do not say `?work=`, in kernel units
+    #[arg(long, default_value_t = 1, value_parser = |s: &str| WORK.parse(s))]
+    work: u64,
+    /// Worker threads of the tokio runtime (default: one per core)
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+}
+
+/// The defaults a request may override.
+#[derive(Clone, Copy)]
+struct Defaults {
+    delay: Duration,
+    work: u64,
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if !e.use_stderr() => {
+            print!("{e}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Builds the runtime, listens, serves until a signal.
+fn run(args: Args) -> anyhow::Result<()> {
+    // One descriptor per connection: ten thousand connections need the hard limit, as any server.
+    taskset::sys::raise_nofile();
+    let threads = args.threads.map_or(taskset::sys::cores(), usize::from);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    let defaults = Defaults {
+        delay: Duration::from_millis(args.delay_ms),
+        work: args.work,
+    };
+    runtime.block_on(async {
+        let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
+        let listener = listen(addr).with_context(|| format!("cannot listen on {addr}"))?;
+        println!("listening on http://{}", listener.local_addr()?);
+        serve(listener, defaults).await
+    })?;
+    // A connection still in the middle of a long request after GRACE is dropped with the runtime.
+    runtime.shutdown_background();
+    Ok(())
+}
+
+/// Binds with the system's `somaxconn` as backlog (tokio's default is 1024): ten thousand
+/// simultaneous connects would overflow a 1024 queue, and the dropped SYNs, retried a second
+/// later, would set the p99.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    let backlog = taskset::sys::proc_sys("net/core/somaxconn").unwrap_or(4096);
+    socket.listen(u32::try_from(backlog).unwrap_or(u32::MAX))
+}
+
+/// Accepts until SIGTERM or SIGINT, a task per connection; then lets them finish, within GRACE.
+async fn serve(listener: TcpListener, defaults: Defaults) -> anyhow::Result<()> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                // Out of descriptors, or a connection reset in the queue: keep serving the rest.
+                let Ok((stream, _)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    continue;
+                };
+                // One small answer per request: do not let Nagle hold it back.
+                let _ = stream.set_nodelay(true);
+                let connection = http1::Builder::new()
+                    // hyper needs a timer for its 30-second header read timeout.
+                    .timer(TokioTimer::new())
+                    .serve_connection(
+                        TokioIo::new(stream),
+                        service_fn(move |request| answer(request, defaults)),
+                    );
+                let connection = graceful.watch(connection);
+                // A client that misbehaves only ends its own connection.
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+        }
+    }
+    // Stop accepting, then let idle connections close and busy ones finish their request.
+    drop(listener);
+    let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
+    Ok(())
+}
+
+/// The models' handler: route with taskset::http, wait D or run the kernel, answer.
+async fn answer(
+    request: Request<Incoming>,
+    defaults: Defaults,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    if request.method() != Method::GET {
+        let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "only GET is allowed".into());
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET"));
+        return Ok(response);
+    }
+    let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    let response = match http::route(target) {
+        Ok(Route::Data { id, delay }) => {
+            // The handler's "database call": a timer, as in the async models. tokio's timer ticks
+            // in milliseconds and rounds a deadline up, so even D = 0 waits for the next tick
+            // (up to 1 ms): at D = 0 each connection gets about one answer per millisecond.
+            tokio::time::sleep(delay.unwrap_or(defaults.delay)).await;
+            text(StatusCode::OK, http::data_body(id))
+        }
+        Ok(Route::Cpu { id, work }) => {
+            let work = work.unwrap_or(defaults.work);
+            // CPU work off the runtime's workers, so other connections keep being served.
+            match tokio::task::spawn_blocking(move || taskset::kernel::job(id, work)).await {
+                Ok(sum) => text(StatusCode::OK, http::cpu_body(sum)),
+                Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "job failed".into()),
+            }
+        }
+        Err(rejection) => {
+            let status = StatusCode::from_u16(rejection.status.code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            text(status, rejection.reason)
+        }
+    };
+    Ok(response)
+}
+
+/// A plain-text answer, typed as the models type theirs.
+fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
