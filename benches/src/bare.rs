@@ -4,21 +4,38 @@
 //! spawn N units and join them (tokio, async-std and smol tasks, threads, processes), N timers,
 //! N raw TCP requests, N blocking sleeps handed to a pool, the jobs split over the cores. No
 //! context, no events, no result list: whatever a model costs above these is its own overhead.
-//! Each returns how many units it joined (or the checksum), so the caller can check the work was
-//! done without timing the check.
+//! Each takes the workload's parameters (N, D, the server) and returns how many units it joined
+//! (or each job's checksum), so the caller can check the work was done without timing the check.
 
+use std::future::Future;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command};
 use std::thread;
 use std::time::Duration;
 
+use smol::Executor;
 use taskset::expected::data;
-use taskset::{kernel, net};
+use taskset::{Params, kernel, net};
 
 /// Set in a bare child's environment: it sleeps that many milliseconds and exits (see
 /// [`crate::harness::enter`]).
 pub const CHILD_ENV: &str = "BENCHES_BARE_CHILD";
+
+/// Awaits every unit in spawn order, keeping each result as the models gather theirs; returns
+/// how many came back `ok`.
+async fn gather<F: Future>(units: Vec<F>, ok: impl Fn(&F::Output) -> bool) -> u64 {
+    let mut results = Vec::with_capacity(units.len());
+    for unit in units {
+        results.push(unit.await);
+    }
+    results.iter().filter(|r| ok(r)).count() as u64
+}
+
+/// Every unit came back (async-std's and smol's handles return the unit's output itself).
+fn any<T>(_: &T) -> bool {
+    true
+}
 
 // ---- spawn and join N units that wait D = 0 ----
 //
@@ -26,129 +43,82 @@ pub const CHILD_ENV: &str = "BENCHES_BARE_CHILD";
 // timer for zero and returns `Data id`, and the results are gathered in input order. The bare
 // unit does the same work with nothing around it: no context, no events, no helpers. On tokio the
 // zero wait matters: a zero `sleep` is not a bare yield, as `asyncio.sleep(0)` is, but waits for
-// the timer wheel's next tick (1 ms), and both sides pay it.
+// the timer wheel's next tick (1 ms), and both sides pay it. Threads and processes: the sleeping
+// ones below, at D = 0.
 
 /// N tokio tasks, each a zero `sleep` then its `Data id`, spawned, then gathered in order.
-pub async fn tokio_spawn(n: u64) -> u64 {
-    let handles: Vec<_> = (1..=n)
-        .map(|id| {
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::ZERO).await;
-                data(id)
-            })
+pub async fn tokio_spawn(p: &Params) -> u64 {
+    let unit = |id| {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::ZERO).await;
+            data(id)
         })
-        .collect();
-    let mut results = Vec::with_capacity(handles.len());
-    for h in handles {
-        results.push(h.await.expect("a sleeping task cannot fail"));
-    }
-    results.len() as u64
+    };
+    gather((1..=p.tasks).map(unit).collect(), Result::is_ok).await
 }
 
 /// N async-std tasks on the caller's thread (`spawn_local`), each a zero `sleep` then its
 /// `Data id`, gathered in order.
-pub async fn async_std_spawn_local(n: u64) -> u64 {
-    let handles: Vec<_> = (1..=n)
-        .map(|id| {
-            async_std::task::spawn_local(async move {
-                async_std::task::sleep(Duration::ZERO).await;
-                data(id)
-            })
+pub async fn async_std_spawn_local(p: &Params) -> u64 {
+    let unit = |id| {
+        async_std::task::spawn_local(async move {
+            async_std::task::sleep(Duration::ZERO).await;
+            data(id)
         })
-        .collect();
-    let mut results = Vec::with_capacity(handles.len());
-    for h in handles {
-        results.push(h.await);
-    }
-    results.len() as u64
+    };
+    gather((1..=p.tasks).map(unit).collect(), any).await
 }
 
 /// N tasks on a smol executor, each a zero `Timer` then its `Data id`, gathered in order.
-pub async fn smol_spawn(ex: &smol::Executor<'static>, n: u64) -> u64 {
-    let tasks: Vec<_> = (1..=n)
-        .map(|id| {
-            ex.spawn(async move {
-                smol::Timer::after(Duration::ZERO).await;
-                data(id)
-            })
+pub async fn smol_spawn(ex: &Executor<'static>, p: &Params) -> u64 {
+    let unit = |id| {
+        ex.spawn(async move {
+            smol::Timer::after(Duration::ZERO).await;
+            data(id)
         })
-        .collect();
-    let mut results = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        results.push(t.await);
-    }
-    results.len() as u64
-}
-
-/// N threads that do nothing, spawned then joined.
-pub fn thread_spawn(n: u64) -> u64 {
-    threads_sleeping(n, Duration::ZERO)
-}
-
-/// N child processes (this executable, which exits at once), spawned then waited for.
-pub fn process_spawn(n: u64) -> u64 {
-    processes_sleeping(n, Duration::ZERO)
+    };
+    gather((1..=p.tasks).map(unit).collect(), any).await
 }
 
 // ---- N waits of D ----
 
 /// N tokio tasks that each sleep D on a timer.
-pub async fn tokio_timers(n: u64, d: Duration) -> u64 {
-    let handles: Vec<_> = (0..n)
-        .map(|_| tokio::spawn(tokio::time::sleep(d)))
-        .collect();
-    let mut joined = 0;
-    for h in handles {
-        h.await.expect("a timer task cannot fail");
-        joined += 1;
-    }
-    joined
+pub async fn tokio_timers(p: &Params) -> u64 {
+    let unit = |_| tokio::spawn(tokio::time::sleep(p.delay));
+    gather((0..p.tasks).map(unit).collect(), Result::is_ok).await
 }
 
 /// N async-std tasks (global pool) that each sleep D on a timer.
-pub async fn async_std_timers(n: u64, d: Duration) -> u64 {
-    let handles: Vec<_> = (0..n)
-        .map(|_| async_std::task::spawn(async_std::task::sleep(d)))
-        .collect();
-    let mut joined = 0;
-    for h in handles {
-        h.await;
-        joined += 1;
-    }
-    joined
+pub async fn async_std_timers(p: &Params) -> u64 {
+    let unit = |_| async_std::task::spawn(async_std::task::sleep(p.delay));
+    gather((0..p.tasks).map(unit).collect(), any).await
 }
 
 /// N smol tasks that each wait D on an `async_io::Timer`.
-pub async fn smol_timers(ex: &smol::Executor<'static>, n: u64, d: Duration) -> u64 {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| ex.spawn(async move { smol::Timer::after(d).await }))
-        .collect();
-    let mut joined = 0;
-    for t in tasks {
-        t.await;
-        joined += 1;
-    }
-    joined
+pub async fn smol_timers(ex: &Executor<'static>, p: &Params) -> u64 {
+    let unit = |_| ex.spawn(smol::Timer::after(p.delay));
+    gather((0..p.tasks).map(unit).collect(), any).await
 }
 
 /// N threads that each sleep D, spawned then joined.
-pub fn threads_sleeping(n: u64, d: Duration) -> u64 {
-    let handles: Vec<_> = (0..n)
+pub fn threads_sleeping(p: &Params) -> u64 {
+    let d = p.delay;
+    let handles: Vec<_> = (0..p.tasks)
         .map(|_| thread::spawn(move || thread::sleep(d)))
         .collect();
     handles
         .into_iter()
-        .map(|h| h.join().map_or(0, |()| 1))
+        .map(|h| u64::from(h.join().is_ok()))
         .sum()
 }
 
-/// N child processes that each sleep D, spawned then waited for.
-pub fn processes_sleeping(n: u64, d: Duration) -> u64 {
+/// N child processes (this executable) that each sleep D, spawned then waited for.
+pub fn processes_sleeping(p: &Params) -> u64 {
     let exe = std::env::current_exe().expect("this executable");
-    let children: Vec<Child> = (0..n)
+    let children: Vec<Child> = (0..p.tasks)
         .map(|_| {
             Command::new(&exe)
-                .env(CHILD_ENV, d.as_millis().to_string())
+                .env(CHILD_ENV, p.delay.as_millis().to_string())
                 .spawn()
                 .expect("a bare child process")
         })
@@ -159,80 +129,74 @@ pub fn processes_sleeping(n: u64, d: Duration) -> u64 {
         .sum()
 }
 
-// ---- N raw TCP requests to the latency server ----
+// ---- N raw TCP requests to the latency server, each on its own connection ----
+
+/// The latency server's address and D: the `net` workloads always have a server.
+fn server(p: &Params) -> (SocketAddr, Duration) {
+    (p.server.expect("a net workload has a server"), p.delay)
+}
 
 /// N tokio tasks, each one request on its own connection; returns the good replies.
-pub async fn tokio_tcp(addr: SocketAddr, n: u64, d: Duration) -> u64 {
+pub async fn tokio_tcp(p: &Params) -> u64 {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-    let handles: Vec<_> = (1..=n)
-        .map(|id| {
-            tokio::spawn(async move {
-                let mut s = tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await?);
-                s.get_mut()
-                    .write_all(net::request_line(id, d).as_bytes())
-                    .await?;
-                let mut reply = String::new();
-                s.read_line(&mut reply).await?;
-                Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
-            })
+    let (addr, d) = server(p);
+    let unit = |id| {
+        tokio::spawn(async move {
+            let mut s = tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await?);
+            s.get_mut()
+                .write_all(net::request_line(id, d).as_bytes())
+                .await?;
+            let mut reply = String::new();
+            s.read_line(&mut reply).await?;
+            Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
         })
-        .collect();
-    let mut good = 0;
-    for h in handles {
-        good += u64::from(matches!(h.await, Ok(Ok(true))));
-    }
-    good
+    };
+    gather((1..=p.tasks).map(unit).collect(), |r| {
+        matches!(r, Ok(Ok(true)))
+    })
+    .await
 }
 
 /// N async-std tasks, each one request on its own connection; returns the good replies.
-pub async fn async_std_tcp(addr: SocketAddr, n: u64, d: Duration) -> u64 {
-    use async_std::io::WriteExt;
-    use async_std::io::prelude::BufReadExt;
-    let handles: Vec<_> = (1..=n)
-        .map(|id| {
-            async_std::task::spawn(async move {
-                let mut s = async_std::net::TcpStream::connect(addr).await?;
-                s.write_all(net::request_line(id, d).as_bytes()).await?;
-                let mut reply = String::new();
-                async_std::io::BufReader::new(s)
-                    .read_line(&mut reply)
-                    .await?;
-                Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
-            })
+pub async fn async_std_tcp(p: &Params) -> u64 {
+    use async_std::io::{WriteExt, prelude::BufReadExt};
+    let (addr, d) = server(p);
+    let unit = |id| {
+        async_std::task::spawn(async move {
+            let mut s = async_std::net::TcpStream::connect(addr).await?;
+            s.write_all(net::request_line(id, d).as_bytes()).await?;
+            let mut reply = String::new();
+            async_std::io::BufReader::new(s)
+                .read_line(&mut reply)
+                .await?;
+            Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
         })
-        .collect();
-    let mut good = 0;
-    for h in handles {
-        good += u64::from(matches!(h.await, Ok(true)));
-    }
-    good
+    };
+    gather((1..=p.tasks).map(unit).collect(), |r| matches!(r, Ok(true))).await
 }
 
 /// N smol tasks, each one request on its own connection; returns the good replies.
-pub async fn smol_tcp(ex: &smol::Executor<'static>, addr: SocketAddr, n: u64, d: Duration) -> u64 {
+pub async fn smol_tcp(ex: &Executor<'static>, p: &Params) -> u64 {
     use futures_lite::{AsyncBufReadExt, AsyncWriteExt};
-    let tasks: Vec<_> = (1..=n)
-        .map(|id| {
-            ex.spawn(async move {
-                let mut s = smol::net::TcpStream::connect(addr).await?;
-                s.write_all(net::request_line(id, d).as_bytes()).await?;
-                let mut reply = String::new();
-                futures_lite::io::BufReader::new(s)
-                    .read_line(&mut reply)
-                    .await?;
-                Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
-            })
+    let (addr, d) = server(p);
+    let unit = |id| {
+        ex.spawn(async move {
+            let mut s = smol::net::TcpStream::connect(addr).await?;
+            s.write_all(net::request_line(id, d).as_bytes()).await?;
+            let mut reply = String::new();
+            futures_lite::io::BufReader::new(s)
+                .read_line(&mut reply)
+                .await?;
+            Ok::<_, std::io::Error>(net::check_reply(id, &reply).is_ok())
         })
-        .collect();
-    let mut good = 0;
-    for t in tasks {
-        good += u64::from(matches!(t.await, Ok(true)));
-    }
-    good
+    };
+    gather((1..=p.tasks).map(unit).collect(), |r| matches!(r, Ok(true))).await
 }
 
-/// N threads, each one blocking request on its own connection; returns the good replies.
-pub fn std_tcp(addr: SocketAddr, n: u64, d: Duration) -> u64 {
+/// N threads (64 KiB stacks, as the threads model's), each one blocking request on its own
+/// connection; returns the good replies.
+pub fn std_tcp(p: &Params) -> u64 {
+    let (addr, d) = server(p);
     let request = move |id: u64| -> std::io::Result<bool> {
         let mut s = TcpStream::connect(addr)?;
         s.write_all(net::request_line(id, d).as_bytes())?;
@@ -240,10 +204,10 @@ pub fn std_tcp(addr: SocketAddr, n: u64, d: Duration) -> u64 {
         BufReader::new(s).read_line(&mut reply)?;
         Ok(net::check_reply(id, &reply).is_ok())
     };
-    let handles: Vec<_> = (1..=n)
+    let thread = || thread::Builder::new().stack_size(64 << 10);
+    let handles: Vec<_> = (1..=p.tasks)
         .map(|id| {
-            thread::Builder::new()
-                .stack_size(64 << 10)
+            thread()
                 .spawn(move || request(id))
                 .expect("a request thread")
         })
@@ -257,55 +221,38 @@ pub fn std_tcp(addr: SocketAddr, n: u64, d: Duration) -> u64 {
 // ---- N blocking sleeps handed to a pool ----
 
 /// N sleeps of D, each handed to tokio's blocking pool, awaited together.
-pub async fn tokio_spawn_blocking(n: u64, d: Duration) -> u64 {
-    let handles: Vec<_> = (0..n)
-        .map(|_| tokio::task::spawn_blocking(move || thread::sleep(d)))
-        .collect();
-    let mut joined = 0;
-    for h in handles {
-        h.await.expect("a sleep cannot fail");
-        joined += 1;
-    }
-    joined
+pub async fn tokio_spawn_blocking(p: &Params) -> u64 {
+    let d = p.delay;
+    let unit = |_| tokio::task::spawn_blocking(move || thread::sleep(d));
+    gather((0..p.tasks).map(unit).collect(), Result::is_ok).await
 }
 
 /// N sleeps of D, each handed to async-std's blocking pool, awaited together.
-pub async fn async_std_spawn_blocking(n: u64, d: Duration) -> u64 {
-    let handles: Vec<_> = (0..n)
-        .map(|_| async_std::task::spawn_blocking(move || thread::sleep(d)))
-        .collect();
-    let mut joined = 0;
-    for h in handles {
-        h.await;
-        joined += 1;
-    }
-    joined
+pub async fn async_std_spawn_blocking(p: &Params) -> u64 {
+    let d = p.delay;
+    let unit = |_| async_std::task::spawn_blocking(move || thread::sleep(d));
+    gather((0..p.tasks).map(unit).collect(), any).await
 }
 
 /// N sleeps of D, each handed to smol's blocking pool with `unblock`, awaited together.
-pub async fn smol_unblock(ex: &smol::Executor<'static>, n: u64, d: Duration) -> u64 {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| ex.spawn(smol::unblock(move || thread::sleep(d))))
-        .collect();
-    let mut joined = 0;
-    for t in tasks {
-        t.await;
-        joined += 1;
-    }
-    joined
+pub async fn smol_unblock(ex: &Executor<'static>, p: &Params) -> u64 {
+    let d = p.delay;
+    let unit = |_| ex.spawn(smol::unblock(move || thread::sleep(d)));
+    gather((0..p.tasks).map(unit).collect(), any).await
 }
 
 // ---- the CPU jobs split over the cores ----
 
-/// Jobs 1..=n of `work` units on `p` scoped threads (thread k takes every p-th id from k + 1);
-/// returns the checksum of the results in input order.
-pub fn scope_jobs(n: u64, work: u64, p: u64) -> u64 {
+/// Jobs 1..=N of W units on one scoped thread per core (thread k takes every P-th id from
+/// k + 1); returns each job's checksum, in input order.
+pub fn scope_jobs(p: &Params) -> Vec<u64> {
+    let (n, work, cores) = (p.tasks, p.work, p.pool());
     let mut results = vec![0u64; n as usize];
     thread::scope(|s| {
-        let handles: Vec<_> = (0..p)
+        let handles: Vec<_> = (0..cores)
             .map(|k| {
+                let ids = (k + 1..=n).step_by(cores as usize);
                 s.spawn(move || {
-                    let ids = (k + 1..=n).step_by(p as usize);
                     ids.map(|id| (id, kernel::job(id, work)))
                         .collect::<Vec<_>>()
                 })
@@ -317,34 +264,62 @@ pub fn scope_jobs(n: u64, work: u64, p: u64) -> u64 {
             }
         }
     });
-    kernel::checksum(&results)
+    results
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::harness::Runs;
+    use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
+    use taskset::Scenario;
+
+    fn params(n: u64, d: Duration) -> Params {
+        Params::of(Scenario::Io)
+            .tasks(n)
+            .delay_ms(d.as_millis() as u64)
+    }
 
     #[test]
     fn the_bare_spawns_join_every_unit() {
-        let rt = crate::rt::tokio(1);
-        assert_eq!(rt.block_on(tokio_spawn(50)), 50);
-        assert_eq!(async_std::task::block_on(async_std_spawn_local(50)), 50);
-        let smol = crate::rt::Smol::new(2);
-        assert_eq!(smol.block_on(smol_spawn(smol.ex(), 50)), 50);
-        assert_eq!(thread_spawn(5), 5);
+        let p = params(50, Duration::ZERO);
+        assert_eq!(
+            tokio_rt::Runtime::new(1).unwrap().run(|_| tokio_spawn(&p)),
+            50
+        );
+        assert_eq!(
+            async_std_rt::Runtime::new(1)
+                .unwrap()
+                .run(|_| async_std_spawn_local(&p)),
+            50
+        );
+        assert_eq!(
+            smol_rt::Runtime::new(2)
+                .unwrap()
+                .run(|ex| smol_spawn(ex, &p)),
+            50
+        );
+        assert_eq!(threads_sleeping(&params(5, Duration::ZERO)), 5);
     }
 
     #[test]
     fn the_bare_cpu_split_gives_the_kernels_checksum() {
-        assert_eq!(scope_jobs(5, 1, 2), taskset::expected::cpu_checksum(5, 1));
+        let p = Params::of(Scenario::Cpu).tasks(5).work(1);
+        let sums = scope_jobs(&p);
+        assert_eq!(
+            kernel::checksum(&sums),
+            taskset::expected::cpu_checksum(5, 1)
+        );
     }
 
     #[test]
     fn the_bare_timers_wait_their_delay() {
-        let d = Duration::from_millis(20);
-        let rt = crate::rt::tokio(2);
+        let p = params(100, Duration::from_millis(20));
         let start = std::time::Instant::now();
-        assert_eq!(rt.block_on(tokio_timers(100, d)), 100);
-        assert!(start.elapsed() >= d);
+        assert_eq!(
+            tokio_rt::Runtime::new(2).unwrap().run(|_| tokio_timers(&p)),
+            100
+        );
+        assert!(start.elapsed() >= p.delay);
     }
 }

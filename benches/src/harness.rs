@@ -1,30 +1,157 @@
-//! What every bench binary shares: its entry (the child roles it can be re-executed as), the
-//! criterion configuration, and a group that runs each line of the plan at its sizes with a budget
-//! that keeps the whole `cargo bench` within ten minutes on two cores.
+//! What runs a workload of the plan: the bench binary's entry (the child roles it can be started
+//! again as), the runtimes built once outside the measured loop ([`Env`]), and one criterion group
+//! that runs every line at each of its sizes, checks every result outside the clock, and keeps the
+//! whole `cargo bench` within ten minutes on two cores.
+//!
+//! A bench file is `fn main() { benches::harness::main(&benches::plan::CPU) }` and its doc.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
+use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
+use taskset::{Ctx, Output, Params};
+use threads::rt::Pool;
 
-use taskset::Outcome;
-use taskset::runner;
-use taskset::{IoOutcome, Model, Output, Params};
-
-use crate::bare;
 use crate::plan::{Line, Workload};
+use crate::provenance::{self, Provenance};
+
+/// Runs workload `w`: every line at every size, then criterion's summary.
+pub fn main(w: &'static Workload) {
+    enter();
+    let mut c = criterion();
+    // The threads crate's pool is scoped: everything runs inside it, its threads started first.
+    let job = |id| taskset::kernel::job(id, w.work);
+    let cores = taskset::sys::cores() as u64;
+    let ran = threads::rt::with_pool(cores, job, |pool| {
+        let env = Env::new(w, pool);
+        println!("== {}: {}", w.name, w.about);
+        let mut group = c.benchmark_group(w.name);
+        for line in w.lines {
+            say_skipped(w, line);
+            for &n in line.sizes {
+                budget(&mut group, line.estimate(w, n));
+                group.throughput(Throughput::Elements(n));
+                // The context is built here, outside the clock, and silent: nothing is printed
+                // or recorded in the measured loop.
+                let ctx = Ctx::new(env.params(w, n), Output::Silent);
+                let id = BenchmarkId::new(line.id, n);
+                group.bench_function(id, |b| b.iter_custom(|i| timed(i, &env, &ctx, line)));
+            }
+        }
+        group.finish();
+    });
+    ran.expect("a pool of threads, one per core");
+    if measuring() {
+        Provenance::now(w).write();
+    }
+    c.final_summary();
+}
+
+/// Times `iters` iterations of `line`, each checked after its clock stops.
+fn timed(iters: u64, env: &Env, ctx: &Ctx, line: &Line) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        let out = (line.run)(env, ctx);
+        total += out.time(start.elapsed());
+        out.check(ctx.params());
+    }
+    total
+}
+
+/// What every line of a workload runs on, built before the first is measured.
+pub struct Env<'p> {
+    /// tokio on one thread: the models' `fetch` and `blocking`, asyncio's event loop.
+    pub tokio_1: tokio_rt::Runtime,
+    /// tokio with one worker per core: the models' `io` and `cpu`.
+    pub tokio_p: tokio_rt::Runtime,
+    /// async-std on this thread alone.
+    pub std_1: async_std_rt::Runtime,
+    /// async-std on its global pool.
+    pub std_p: async_std_rt::Runtime,
+    /// smol on one thread.
+    pub smol_1: smol_rt::Runtime,
+    /// smol on one thread per core.
+    pub smol_p: smol_rt::Runtime,
+    /// The threads crate's pool of one thread per core, running the cpu kernel.
+    pub pool: &'p Pool<u64>,
+    /// The latency server, in a child process of its own (`net` workloads).
+    server: Option<latency::ChildServer>,
+}
+
+impl<'p> Env<'p> {
+    /// Builds every runtime (idle ones cost nothing measured), and the server if `w` needs one.
+    pub fn new(w: &Workload, pool: &'p Pool<u64>) -> Env<'p> {
+        let server = w.net.then(|| {
+            let server = latency::ChildServer::spawn(w.delay).expect("the latency server");
+            println!("latency server (a child process) on {}", server.addr());
+            server
+        });
+        // async-std's global runtime starts on first use: here, so no iteration pays for it.
+        async_std::task::block_on(async_std::task::spawn(async {}));
+        let p = taskset::sys::cores();
+        let built = "a runtime of the model crate";
+        Env {
+            tokio_1: tokio_rt::Runtime::new(1).expect(built),
+            tokio_p: tokio_rt::Runtime::new(p).expect(built),
+            std_1: async_std_rt::Runtime::new(1).expect(built),
+            std_p: async_std_rt::Runtime::new(p).expect(built),
+            smol_1: smol_rt::Runtime::new(1).expect(built),
+            smol_p: smol_rt::Runtime::new(p).expect(built),
+            pool,
+            server,
+        }
+    }
+
+    /// The parameters of `w` at N: its scenario, D, W, and the server's address.
+    pub fn params(&self, w: &Workload, n: u64) -> Params {
+        let mut p = Params::of(w.scenario)
+            .tasks(n)
+            .delay_ms(w.delay.as_millis() as u64);
+        if w.work > 0 {
+            p.work = w.work;
+        }
+        p.net = w.net;
+        p.server = self.server.as_ref().map(latency::ChildServer::addr);
+        p
+    }
+}
+
+/// A model crate's runtime, built once: [`Runs::run`] blocks on what a scenario makes of the
+/// runtime's spawner (`|rt| tokio_rt::io(rt, ctx)`), the one shape of every async row.
+pub trait Runs {
+    /// What the scenarios spawn on.
+    type Rt;
+    /// Runs `scenario(spawner)` to its end on this thread.
+    fn run<'a, F: Future>(&'a self, scenario: impl FnOnce(&'a Self::Rt) -> F) -> F::Output;
+}
+
+macro_rules! runs {
+    ($($m:ident),*) => {$(
+        impl Runs for $m::Runtime {
+            type Rt = $m::Rt;
+            fn run<'a, F: Future>(&'a self, scenario: impl FnOnce(&'a $m::Rt) -> F) -> F::Output {
+                self.block_on(scenario(self.spawner()))
+            }
+        }
+    )*};
+}
+
+runs!(tokio_rt, smol_rt, async_std_rt);
 
 /// The first call of every bench's `main`: a bench binary is also started again as a child.
 ///
-/// As a multiprocess worker (`multiprocess::worker::run_if_worker` never returns there), as the
-/// latency server of `io_net` (`latency::serve_if_child`), or as a bare child process that sleeps
-/// and exits ([`bare::CHILD_ENV`]). In the bench itself it returns at once.
+/// As a multiprocess worker (`run_if_worker` never returns there), as the latency server of the
+/// `net` workloads, or as a bare child process that sleeps and exits ([`crate::bare::CHILD_ENV`]).
+/// In the bench itself it returns at once.
 pub fn enter() {
     multiprocess::worker::run_if_worker();
     if latency::serve_if_child() {
         std::process::exit(0);
     }
-    if let Some(ms) = std::env::var(bare::CHILD_ENV)
+    if let Some(ms) = std::env::var(crate::bare::CHILD_ENV)
         .ok()
         .and_then(|v| v.parse().ok())
     {
@@ -35,16 +162,18 @@ pub fn enter() {
     taskset::sys::raise_nofile();
 }
 
-/// Criterion with the command line's flags (`--quick`, `--test`, filters) and HTML reports.
+/// Criterion with the command line's flags (`--quick`, `--test`, filters), writing where the
+/// report reads.
 ///
 /// Bootstrap resamples: 5,000 instead of 100,000. The confidence intervals barely move, and the
 /// HTML plots of 100,000 resamples cost about five seconds per benchmark on two cores, which alone
 /// would spend the whole budget. `--quick` also leaves out the per-benchmark plots (about 0.3 s
-/// each, a third of a quick run): its estimates are written as usual, and `report` draws the
-/// summary chart from them. `--nresamples` on the command line still wins.
+/// each, a third of a quick run). `--nresamples` on the command line still wins.
 pub fn criterion() -> Criterion {
-    let c = Criterion::default().nresamples(5_000);
-    let c = if quick() {
+    let c = Criterion::default()
+        .nresamples(5_000)
+        .output_directory(&provenance::results_dir());
+    let c = if flag("--quick") {
         c.without_plots()
     } else {
         c.with_plots()
@@ -52,142 +181,54 @@ pub fn criterion() -> Criterion {
     c.configure_from_args()
 }
 
-/// Whether criterion runs in `--quick` mode: doubling iterations until the time is steady, each
-/// benchmark capped at its measurement time.
-fn quick() -> bool {
-    std::env::args().any(|a| a == "--quick")
+/// Whether the command line has `name`.
+fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
 }
 
-/// A workload's criterion group: each line at each of its sizes, with a budget per size.
-pub struct Group<'c> {
-    group: BenchmarkGroup<'c, WallTime>,
-    workload: Workload,
+/// Whether criterion measures (and writes results), rather than only testing or listing.
+fn measuring() -> bool {
+    !flag("--test") && !flag("--list")
 }
 
-impl<'c> Group<'c> {
-    /// Opens the group of `workload` and says what one iteration does.
-    pub fn new(c: &'c mut Criterion, workload: Workload) -> Group<'c> {
-        println!("== {}: {}", workload.name(), workload.about());
-        Group {
-            group: c.benchmark_group(workload.name()),
-            workload,
-        }
-    }
-
-    /// Runs line `id` at each of its sizes; `routine(iters, n)` returns the time of `iters`
-    /// iterations at size `n`, measured by [`timed`] around the work alone.
-    pub fn run(&mut self, id: &str, mut routine: impl FnMut(u64, u64) -> Duration) {
-        let line = self
-            .workload
-            .line(id)
-            .unwrap_or_else(|| panic!("{id} is not a line of {}", self.workload.name()));
-        self.say_skipped(line);
-        for &n in line.sizes {
-            self.budget(line.estimate(self.workload, n));
-            self.group.throughput(Throughput::Elements(n));
-            self.group
-                .bench_with_input(BenchmarkId::new(id, n), &n, |b, &n| {
-                    b.iter_custom(|iters| routine(iters, n))
-                });
-        }
-    }
-
-    /// Prints, in one line, the sizes a line is not run at because one iteration would take seconds.
-    fn say_skipped(&self, line: &Line) {
-        let skipped: Vec<(u64, String)> = self
-            .workload
-            .sizes()
-            .into_iter()
-            .filter_map(|n| line.skipped_because(self.workload, n).map(|why| (n, why)))
-            .collect();
-        if let Some((_, why)) = skipped.first() {
-            let sizes: Vec<String> = skipped.iter().map(|(n, _)| n.to_string()).collect();
-            println!(
-                "skipped: {}/{} at N = {}: at the first, {why}",
-                self.workload.name(),
-                line.id,
-                sizes.join(", ")
-            );
-        }
-    }
-
-    /// Sizes criterion's effort to an iteration of about `t`: ten samples of long iterations,
-    /// more of short ones, and never much more than a second of measuring per benchmark.
-    fn budget(&mut self, t: Duration) {
-        let long = t >= Duration::from_millis(5);
-        let samples = if long { 10 } else { 20 };
-        let (measuring, warm) = if quick() {
-            // Quick mode stops once two batches agree, or at this cap: 1 + 2 + 4 iterations; a
-            // short warm-up keeps the whole quick run well inside its two minutes.
-            let cap = (t * 4).max(Duration::from_millis(200));
-            (
-                cap,
-                t.clamp(Duration::from_millis(20), Duration::from_millis(150)),
-            )
-        } else {
-            let measuring = (t * samples as u32)
-                .mul_f64(1.2)
-                .max(Duration::from_millis(500));
-            (
-                measuring,
-                (t * 2).clamp(Duration::from_millis(50), Duration::from_millis(300)),
-            )
-        };
-        self.group
-            .sample_size(samples)
-            .measurement_time(measuring)
-            .warm_up_time(warm)
-            .sampling_mode(if long {
-                SamplingMode::Flat
-            } else {
-                SamplingMode::Auto
-            });
-    }
-
-    /// Ends the group (criterion writes its summary and the group's HTML page).
-    pub fn finish(self) {
-        self.group.finish();
-    }
-}
-
-/// Times `iters` runs of `work` alone, then hands each output to `check` outside the clock.
-///
-/// A check that fails panics: a bench whose model returned the wrong thing must not report a time.
-pub fn timed<T>(iters: u64, mut work: impl FnMut() -> T, mut check: impl FnMut(T)) -> Duration {
-    let mut total = Duration::ZERO;
-    for _ in 0..iters {
-        let start = Instant::now();
-        let out = work();
-        total += start.elapsed();
-        check(out);
-    }
-    total
-}
-
-/// Checks that a bare primitive joined all `n` units.
-pub fn all_joined(n: u64) -> impl FnMut(u64) {
-    move |joined| assert_eq!(joined, n, "a bare primitive lost units")
-}
-
-/// Checks that all N requests came back and none failed (io_timer, io_net).
-pub fn all_answered(n: u64) -> impl FnMut(IoOutcome) {
-    move |io| {
-        assert!(
-            io.failures.is_empty(),
-            "failed requests: {:?}",
-            io.failures.first()
+/// Prints, in one line, the sizes a line is not run at because one iteration would take seconds.
+fn say_skipped(w: &Workload, line: &Line) {
+    let skipped: Vec<(u64, String)> = w
+        .sizes()
+        .into_iter()
+        .filter_map(|n| line.skipped_because(w, n).map(|why| (n, why)))
+        .collect();
+    if let Some((_, why)) = skipped.first() {
+        let sizes: Vec<String> = skipped.iter().map(|(n, _)| n.to_string()).collect();
+        let sizes = sizes.join(", ");
+        println!(
+            "skipped: {}/{} at N = {sizes}: at the first, {why}",
+            w.name, line.id
         );
-        assert_eq!(io.latencies.len() as u64, n, "requests lost");
     }
 }
 
-/// Runs a model's own `io` through the runner, as its command line does, printing nothing.
-pub fn io_via_runner(model: &impl Model, p: &Params) -> IoOutcome {
-    match runner::run(model, p, Output::Silent) {
-        Ok(report) => match report.outcome {
-            Outcome::Io(io) => io,
-            other => panic!("io returned {other:?}"),
-        },
-        Err(e) => panic!("{}: {e}", model.label()),
-    }
+/// Sizes criterion's effort to an iteration of about `t`: ten samples of long iterations,
+/// more of short ones, and never much more than a second of measuring per benchmark.
+fn budget(g: &mut BenchmarkGroup<'_, WallTime>, t: Duration) {
+    let ms = Duration::from_millis;
+    let long = t >= ms(5);
+    let samples = if long { 10 } else { 20 };
+    let (measuring, warm) = if flag("--quick") {
+        // Quick mode stops once two batches agree, or at this cap: 1 + 2 + 4 iterations; a
+        // short warm-up keeps the whole quick run well inside its two minutes.
+        ((t * 4).max(ms(200)), t.clamp(ms(20), ms(150)))
+    } else {
+        let measuring = (t * samples as u32).mul_f64(1.2).max(ms(500));
+        (measuring, (t * 2).clamp(ms(50), ms(300)))
+    };
+    let mode = if long {
+        SamplingMode::Flat
+    } else {
+        SamplingMode::Auto
+    };
+    g.sample_size(samples)
+        .measurement_time(measuring)
+        .warm_up_time(warm)
+        .sampling_mode(mode);
 }

@@ -1,10 +1,12 @@
 //! benches: every model on the same workloads, beside its bare primitive, and the report.
 //!
-//! Five criterion groups (`benches/*.rs`), one per workload of [`plan`]: `spawn`, `io_timer`,
-//! `io_net`, `cpu` and `blocking`. Each drives the model crates through their libraries (never a
-//! copy of their code), on runtimes built once outside the measured loop ([`rt`]), and measures the
-//! bare primitive under each model ([`bare`]) so that a model's cost reads as a ratio to the floor.
-//! The `report` binary (`src/bin/report/`) turns criterion's results into a markdown table and an SVG chart.
+//! The [`plan`] lists the workloads (`spawn`, `io_timer`, `io_net`, `cpu`, `blocking`) and every
+//! line drawn on each, one row per line; the [`harness`] runs a workload's rows as one criterion
+//! group (a bench file per workload, `benches/*.rs`), on the model crates' runtimes built once
+//! outside the measured loop, every result checked outside the clock ([`out`]), beside the bare primitive each
+//! model is read against ([`bare`]). The `report` binary turns criterion's results into tables and
+//! one chart per workload, under the [`provenance`] of each run; `footprint` measures memory per
+//! idle unit from `/proc` ([`proc`]).
 //!
 //! ```text
 //! cargo bench -p benches                 # everything, ≤ 10 minutes on two cores
@@ -15,5 +17,7 @@
 
 pub mod bare;
 pub mod harness;
+pub mod out;
 pub mod plan;
-pub mod rt;
+pub mod proc;
+pub mod provenance;

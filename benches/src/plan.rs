@@ -1,710 +1,424 @@
-//! The plan: every workload, the lines drawn on it (a model run one way, or a bare primitive), the
-//! sizes each line runs at, and what each should take. The benches run from it and the report reads
-//! from it, so a line's name, its bare primitive and its ideal are written once.
+//! The plan: every workload, and every line drawn on it, one row each.
+//!
+//! The benches run from it (one criterion group per workload, one benchmark per line and size,
+//! each result checked) and the report reads it (the tables, the chart, the bare primitive each
+//! model is read against), so a line's name, sizes and floor are written once, here.
+//!
+//! A row of [`lines!`]: what the line is ([`Kind`]), the model it belongs to (its row in the
+//! report and its colour in the chart; `-` for a bare primitive), its id (criterion's function id
+//! and its name in the tables), the sizes N it runs at, a rough cost per unit in µs (criterion's
+//! budget and the skip rule go by it), and one iteration: `|env, ctx| …`, the only place where the
+//! benches call into a model crate. A `Bare` row is the floor of the `Conc` rows above it, up to
+//! the previous `Bare` row, so each model sits right above the primitive it is read against.
+//! Adding a model is one row per workload it runs in; adding a workload is one [`Workload`] and
+//! one bench file of three lines (`benches/benches/*.rs`).
 
 use std::time::Duration;
 
-/// D of `io_timer` and `io_net`: the seed's request, as in `io`'s default.
-pub const IO_DELAY: Duration = Duration::from_millis(100);
-/// D of `blocking`: short, since the stall runs the sleeps one after another.
-pub const BLOCK_DELAY: Duration = Duration::from_millis(10);
-/// W of `cpu`: kernel units per job (a unit is about a millisecond on one core).
-pub const CPU_WORK: u64 = 10;
-/// Longest iteration a line may take before it is skipped (and the report scales it instead).
-pub const MAX_ITERATION: Duration = Duration::from_millis(1000);
+use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
+use taskset::{Ctx, Scenario};
 
-/// A workload: one criterion group, one table, one panel of the chart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Workload {
-    /// Start and join N units that wait D = 0: the model's `fetch` with D = 0.
-    Spawn,
-    /// N simulated requests of D each (timers).
-    IoTimer,
-    /// N real loopback TCP requests to the latency server, answered after D.
-    IoNet,
-    /// N jobs of the shared CPU kernel.
-    Cpu,
-    /// N tasks that sleep with a blocking call: the stall, and its fix.
-    Blocking,
+use crate::bare;
+use crate::harness::{Env, Runs};
+use crate::out::{Out, Phase, pool_of_n, rayon, runner};
+
+/// A workload: one criterion group, one bench file, one table of the report, one chart.
+#[derive(Debug)]
+pub struct Workload {
+    /// The criterion group and the bench file: `io_timer`.
+    pub name: &'static str,
+    /// What one iteration does, in one line.
+    pub about: &'static str,
+    /// What one of the N is called: `request`.
+    pub unit: &'static str,
+    /// The scenario each model runs.
+    pub scenario: Scenario,
+    /// D: each unit's wait (zero where the units do not wait).
+    pub delay: Duration,
+    /// W: kernel units per job (cpu).
+    pub work: u64,
+    /// Whether the requests go to the latency server over loopback TCP.
+    pub net: bool,
+    /// What a line should take at best.
+    pub ideal: Ideal,
+    /// The size the report's glance quotes.
+    pub headline: u64,
+    /// The lines, in report order.
+    pub lines: &'static [Line],
 }
 
-impl Workload {
-    /// Every workload, in the order of the report.
-    pub const ALL: [Workload; 5] = [
-        Workload::Spawn,
-        Workload::IoTimer,
-        Workload::IoNet,
-        Workload::Cpu,
-        Workload::Blocking,
-    ];
-
-    /// The criterion group name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Workload::Spawn => "spawn",
-            Workload::IoTimer => "io_timer",
-            Workload::IoNet => "io_net",
-            Workload::Cpu => "cpu",
-            Workload::Blocking => "blocking",
-        }
-    }
-
-    /// The workload named `name`, if any.
-    pub fn from_name(name: &str) -> Option<Workload> {
-        Workload::ALL.into_iter().find(|w| w.name() == name)
-    }
-
-    /// One line for the report: what one iteration does.
-    pub fn about(self) -> String {
-        let ms = |d: Duration| d.as_millis();
-        match self {
-            Workload::Spawn => "start and join N units that wait D = 0 (`fetch` at D = 0)".into(),
-            Workload::IoTimer => {
-                format!("N simulated requests of D = {} ms (timers)", ms(IO_DELAY))
-            }
-            Workload::IoNet => format!(
-                "N real loopback TCP requests, the latency server answers each after D = {} ms",
-                ms(IO_DELAY)
-            ),
-            Workload::Cpu => format!("N jobs of the shared kernel, W = {CPU_WORK} units each"),
-            Workload::Blocking => format!(
-                "N tasks that each sleep D = {} ms with a blocking call: the stall and its fix",
-                ms(BLOCK_DELAY)
-            ),
-        }
-    }
-
-    /// What one of the N is called in the per-unit column.
-    pub fn unit(self) -> &'static str {
-        match self {
-            Workload::Spawn => "unit",
-            Workload::IoTimer | Workload::IoNet => "request",
-            Workload::Cpu => "job",
-            Workload::Blocking => "task",
-        }
-    }
-
-    /// The lines of this workload, models first, bare primitives last.
-    pub fn lines(self) -> &'static [Line] {
-        match self {
-            Workload::Spawn => SPAWN,
-            Workload::IoTimer => IO_TIMER,
-            Workload::IoNet => IO_NET,
-            Workload::Cpu => CPU,
-            Workload::Blocking => BLOCKING,
-        }
-    }
-
-    /// The line called `id`, if this workload has one.
-    pub fn line(self, id: &str) -> Option<&'static Line> {
-        self.lines().iter().find(|l| l.id == id)
-    }
-
-    /// Every size any line of this workload runs at, ascending.
-    pub fn sizes(self) -> Vec<u64> {
-        let mut all: Vec<u64> = self
-            .lines()
-            .iter()
-            .flat_map(|l| l.sizes.iter().copied())
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        all
-    }
-
-    /// The size the summary table quotes (the one the targets are stated at).
-    pub fn headline(self) -> u64 {
-        match self {
-            Workload::Spawn => 1_000,
-            Workload::IoTimer => 10_000,
-            Workload::IoNet => 1_000,
-            Workload::Cpu => 8,
-            Workload::Blocking => 8,
-        }
-    }
+/// What a line should take at best, for its efficiency (ideal / median).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ideal {
+    /// No ideal: the floor is the bare primitive (spawn).
+    None,
+    /// D where everything waits at once, N·D one after another.
+    Wait,
+    /// sync-basic's time spread over the cores (cpu).
+    Cores,
 }
 
 /// What a line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// sync-basic: the baseline every speedup is read against.
-    Baseline,
-    /// A model, run through its library.
-    Model,
-    /// A bare primitive, written as plainly as possible: the floor under the models.
+pub enum Kind {
+    /// sync-basic: one after another, the baseline every speedup is read against.
+    Base,
+    /// A model that runs its units one after another.
+    Seq,
+    /// A model that runs its units at once.
+    Conc,
+    /// The stall of `blocking`: spawned together, run one after another on one executor thread.
+    Stall,
+    /// A bare primitive, written as plainly as possible: the floor under the `Conc` rows above it.
     Bare,
 }
 
-/// How a line runs its N units: what its ideal and its skip rule follow from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// One after another: N·D (io, blocking) or the sum of the jobs (cpu).
-    Sequential,
-    /// All at once: D (io, blocking's fix) or the work spread over the cores (cpu).
-    Concurrent,
-    /// The stall of `blocking`: spawned together, run one after another on one executor thread.
-    Stall,
+/// The models, in the order of the report's rows; each keeps its colour in every chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Model {
+    /// The blocking baseline.
+    Sync,
+    /// async-sequential on tokio: awaits one after another, on one thread.
+    Seq,
+    /// async-concurrent on tokio, on the runtime its `Model` would use.
+    Tokio,
+    /// async-concurrent on a multi-thread tokio runtime where the model would use one thread.
+    TokioMt,
+    /// async-concurrent on a current-thread tokio runtime where the model would use several.
+    TokioCt,
+    /// async-concurrent on async-std (discontinued upstream: the legacy runtime).
+    AsyncStd,
+    /// async-concurrent on smol.
+    Smol,
+    /// The threads crate: a thread per unit, or its pool of P threads.
+    Threads,
+    /// The threads crate's rayon run.
+    Rayon,
+    /// The multiprocess crate: a process per unit, or a pool of processes.
+    Processes,
 }
+
+impl Model {
+    /// Every model, in report order.
+    pub const ALL: [Model; 10] = {
+        use Model::*;
+        [
+            Sync, Seq, Tokio, TokioMt, TokioCt, AsyncStd, Smol, Threads, Rayon, Processes,
+        ]
+    };
+
+    /// Its name in the report and the chart's legend.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Sync => "sync-basic",
+            Model::Seq => "async-sequential (tokio)",
+            Model::Tokio => "async-concurrent (tokio)",
+            Model::TokioMt => "async-concurrent (tokio, multi-thread)",
+            Model::TokioCt => "async-concurrent (tokio, current-thread)",
+            Model::AsyncStd => "async-concurrent (async-std)",
+            Model::Smol => "async-concurrent (smol)",
+            Model::Threads => "threads",
+            Model::Rayon => "threads (rayon)",
+            Model::Processes => "multiprocess",
+        }
+    }
+}
+
+/// One iteration of a line: the env holds the runtimes, built once outside the measured loop;
+/// the context holds the workload's parameters at N. What it returns is checked outside the clock.
+pub type Run = fn(&Env<'_>, &Ctx) -> Out;
 
 /// One line of a workload: a model run one way, or a bare primitive.
 #[derive(Clone, Copy, Debug)]
 pub struct Line {
-    /// The criterion function id, e.g. `async-concurrent (tokio)`.
+    /// What it is.
+    pub kind: Kind,
+    /// The model it belongs to (`None` for a bare primitive).
+    pub model: Option<Model>,
+    /// The criterion function id, and its name in the report: `async-concurrent (tokio)`.
     pub id: &'static str,
-    /// Baseline, model or bare primitive.
-    pub role: Role,
-    /// Sequential, concurrent, or the stall.
-    pub shape: Shape,
-    /// The bare primitive this line is read against, if it has one.
-    pub bare: Option<&'static str>,
     /// The sizes N it runs at.
     pub sizes: &'static [u64],
     /// A rough cost per unit, to size criterion's budget before the first run.
-    pub per_unit: Duration,
+    pub cost: Duration,
+    /// One iteration.
+    pub run: Run,
 }
 
-const fn us(n: u64) -> Duration {
-    Duration::from_micros(n)
+/// The rows of a workload, one line each (see the module doc for the columns).
+macro_rules! lines {
+    (@model -) => { None };
+    (@model $m:ident) => { Some(Model::$m) };
+    ($($kind:ident $model:tt $id:literal $sizes:tt $us:literal |$e:pat_param, $c:pat_param| $run:expr;)*) => {
+        &[$(Line {
+            kind: Kind::$kind,
+            model: lines!(@model $model),
+            id: $id,
+            sizes: &$sizes,
+            cost: Duration::from_micros($us),
+            run: |$e: &Env<'_>, $c: &Ctx| Out::from($run),
+        }),*]
+    };
 }
 
-const ASYNC_SIZES: &[u64] = &[100, 1_000, 10_000, 100_000];
-const THREAD_SIZES: &[u64] = &[100, 1_000];
-const PROCESS_SIZES: &[u64] = &[10, 100];
-/// multiprocess's `io` with a pool of N: about 25 ms per worker process here (see the report).
-const PROCESS_IO_SIZES: &[u64] = &[10, 30];
-const NET_SIZES: &[u64] = &[100, 1_000, 3_000];
-const NET_THREAD_SIZES: &[u64] = &[100, 1_000];
-const CPU_SIZES: &[u64] = &[8, 32];
-const BLOCK_SIZES: &[u64] = &[3, 8];
-/// Sequential lines of the I/O workloads run one request: N of them would take N·D.
-const ONE: &[u64] = &[1];
+const N_TASKS: [u64; 4] = [100, 1_000, 10_000, 100_000];
+const N_THREADS: [u64; 2] = [100, 1_000];
+const N_PROCS: [u64; 2] = [10, 100];
+/// multiprocess with a pool of N processes: about 25 ms per worker process to start.
+const N_POOL: [u64; 2] = [10, 30];
+/// Up to 3,000 connections at once: above `somaxconn` (4,096) SYN retries would set the time.
+const N_NET: [u64; 3] = [100, 1_000, 3_000];
+const N_JOBS: [u64; 2] = [8, 32];
+const N_BLOCK: [u64; 2] = [3, 8];
+/// Sequential I/O runs one request: N of them take N·D (the report scales it).
+const N_ONE: [u64; 1] = [1];
+/// Each `sleep(0)` of async-sequential waits for tokio's next timer tick (≈ 1 ms), one at a time.
+const N_TICKS: [u64; 1] = [100];
 
-const fn line(
-    id: &'static str,
-    role: Role,
-    shape: Shape,
-    bare: Option<&'static str>,
-    sizes: &'static [u64],
-    per_unit: Duration,
-) -> Line {
-    Line {
-        id,
-        role,
-        shape,
-        bare,
-        sizes,
-        per_unit,
-    }
-}
+/// Start and join N units that wait D = 0.
+pub static SPAWN: Workload = Workload {
+    name: "spawn",
+    about: "start and join N units that wait D = 0 (`fetch` at D = 0)",
+    unit: "unit",
+    scenario: Scenario::Fetch,
+    delay: Duration::ZERO,
+    work: 0,
+    net: false,
+    ideal: Ideal::None,
+    headline: 1_000,
+    // The models' `fetch` runs on one executor thread (asyncio's loop); the multi-thread tokio
+    // line shows what handing each task to another thread adds.
+    lines: lines! {
+        // kind model   id                                          N     µs/unit  one iteration
+        Base Sync      "sync-basic"                               N_TASKS   0 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_TICKS 1100 |e, c| e.tokio_1.run(|_| async_sequential::fetch(c));
+        Conc Tokio     "async-concurrent (tokio)"                 N_TASKS   1 |e, c| e.tokio_1.run(|rt| tokio_rt::fetch(rt, c));
+        Bare -         "bare tokio::spawn (current-thread)"       N_TASKS   1 |e, c| e.tokio_1.run(|_| bare::tokio_spawn(c.params()));
+        Conc TokioMt   "async-concurrent (tokio, multi-thread)"   N_TASKS   2 |e, c| e.tokio_p.run(|rt| tokio_rt::fetch(rt, c));
+        Bare -         "bare tokio::spawn (multi-thread)"         N_TASKS   2 |e, c| e.tokio_p.run(|_| bare::tokio_spawn(c.params()));
+        Conc AsyncStd  "async-concurrent (async-std)"             N_TASKS   1 |e, c| e.std_1.run(|rt| async_std_rt::fetch(rt, c));
+        Bare -         "bare async_std spawn_local"               N_TASKS   1 |e, c| e.std_1.run(|_| bare::async_std_spawn_local(c.params()));
+        Conc Smol      "async-concurrent (smol)"                  N_TASKS   1 |e, c| e.smol_1.run(|rt| smol_rt::fetch(rt, c));
+        Bare -         "bare smol Executor::spawn (1 thread)"     N_TASKS   1 |e, c| e.smol_1.run(|ex| bare::smol_spawn(ex, c.params()));
+        Conc Threads   "threads"                                  N_THREADS 110 |_, c| runner(&threads::model::Threads, c.params());
+        Bare -         "bare thread::spawn"                       N_THREADS 110 |_, c| bare::threads_sleeping(c.params());
+        Conc Processes "multiprocess"                             N_PROCS 3000 |_, c| runner(&multiprocess::model::Multiprocess, c.params());
+        Bare -         "bare Command::spawn"                      N_PROCS 3000 |_, c| bare::processes_sleeping(c.params());
+    },
+};
 
-use Role::{Bare, Baseline, Model};
-use Shape::{Concurrent, Sequential, Stall};
+/// N simulated requests of D each, on timers.
+pub static IO_TIMER: Workload = Workload {
+    name: "io_timer",
+    about: "N simulated requests of D = 100 ms (timers)",
+    unit: "request",
+    scenario: Scenario::Io,
+    delay: Duration::from_millis(100),
+    work: 0,
+    net: false,
+    ideal: Ideal::Wait,
+    headline: 10_000,
+    // The models' `io` runs on one executor thread per core; a pool of N processes takes one
+    // request each, all waiting at once, as threads and tasks do.
+    lines: lines! {
+        Base Sync      "sync-basic"                               N_ONE     0 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_ONE     0 |e, c| e.tokio_1.run(|_| async_sequential::io(c));
+        Conc Tokio     "async-concurrent (tokio)"                 N_TASKS   2 |e, c| e.tokio_p.run(|rt| tokio_rt::io(rt, c));
+        Bare -         "bare tokio timers"                        N_TASKS   2 |e, c| e.tokio_p.run(|_| bare::tokio_timers(c.params()));
+        Conc AsyncStd  "async-concurrent (async-std)"             N_TASKS   2 |e, c| e.std_p.run(|rt| async_std_rt::io(rt, c));
+        Bare -         "bare async-std timers"                    N_TASKS   2 |e, c| e.std_p.run(|_| bare::async_std_timers(c.params()));
+        Conc Smol      "async-concurrent (smol)"                  N_TASKS   2 |e, c| e.smol_p.run(|rt| smol_rt::io(rt, c));
+        Bare -         "bare smol timers"                         N_TASKS   2 |e, c| e.smol_p.run(|ex| bare::smol_timers(ex, c.params()));
+        Conc Threads   "threads"                                  N_THREADS 110 |_, c| runner(&threads::model::Threads, c.params());
+        Bare -         "bare thread::spawn + sleep"               N_THREADS 110 |_, c| bare::threads_sleeping(c.params());
+        Conc Processes "multiprocess (P=N)"                       N_POOL 25000 |_, c| runner(&multiprocess::model::Multiprocess, &pool_of_n(c));
+        Bare -         "bare Command::spawn + sleep"              N_POOL  3000 |_, c| bare::processes_sleeping(c.params());
+    },
+};
 
-/// The ids of the lines, shared by the benches and the report.
-pub mod id {
-    /// The blocking baseline.
-    pub const SYNC: &str = "sync-basic";
-    /// async-sequential on tokio: awaits one after another, on one thread.
-    pub const SEQ_TOKIO: &str = "async-sequential (tokio)";
-    /// async-concurrent on tokio, as its `Model` runs the workload.
-    pub const TOKIO: &str = "async-concurrent (tokio)";
-    /// async-concurrent on a tokio multi-thread runtime where the model would use one thread.
-    pub const TOKIO_MT: &str = "async-concurrent (tokio, multi-thread)";
-    /// async-concurrent on a tokio current-thread runtime where the model would use several.
-    pub const TOKIO_CT: &str = "async-concurrent (tokio, current-thread)";
-    /// async-concurrent on async-std.
-    pub const ASYNC_STD: &str = "async-concurrent (async-std)";
-    /// async-concurrent on smol.
-    pub const SMOL: &str = "async-concurrent (smol)";
-    /// One OS thread per unit.
-    pub const THREADS: &str = "threads";
-    /// The threads crate's pool of P threads.
-    pub const THREADS_POOL: &str = "threads (pool)";
-    /// The threads crate's rayon run.
-    pub const THREADS_RAYON: &str = "threads (rayon)";
-    /// One child process per unit.
-    pub const PROCESSES: &str = "multiprocess";
-    /// multiprocess with a pool of N processes: one request each.
-    pub const PROCESSES_N: &str = "multiprocess (P=N)";
-    /// The stall phase of async-concurrent's blocking scenario, per runtime.
-    pub const TOKIO_STALL: &str = "async-concurrent (tokio): stall";
-    /// The fix phase, per runtime.
-    pub const TOKIO_FIX: &str = "async-concurrent (tokio): fix";
-    /// The stall on async-std.
-    pub const ASYNC_STD_STALL: &str = "async-concurrent (async-std): stall";
-    /// The fix on async-std.
-    pub const ASYNC_STD_FIX: &str = "async-concurrent (async-std): fix";
-    /// The stall on smol.
-    pub const SMOL_STALL: &str = "async-concurrent (smol): stall";
-    /// The fix on smol.
-    pub const SMOL_FIX: &str = "async-concurrent (smol): fix";
+/// N real loopback TCP requests to the latency server, answered after D.
+pub static IO_NET: Workload = Workload {
+    name: "io_net",
+    about: "N real loopback TCP requests, the latency server answers each after D = 100 ms",
+    unit: "request",
+    scenario: Scenario::Io,
+    delay: Duration::from_millis(100),
+    work: 0,
+    net: true,
+    ideal: Ideal::Wait,
+    headline: 1_000,
+    lines: lines! {
+        Base Sync      "sync-basic"                               N_ONE     0 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_ONE     0 |e, c| e.tokio_1.run(|_| async_sequential::io(c));
+        Conc Tokio     "async-concurrent (tokio)"                 N_NET   110 |e, c| e.tokio_p.run(|rt| tokio_rt::io(rt, c));
+        Bare -         "bare tokio TcpStream"                     N_NET   110 |e, c| e.tokio_p.run(|_| bare::tokio_tcp(c.params()));
+        Conc AsyncStd  "async-concurrent (async-std)"             N_NET   110 |e, c| e.std_p.run(|rt| async_std_rt::io(rt, c));
+        Bare -         "bare async-std TcpStream"                 N_NET   110 |e, c| e.std_p.run(|_| bare::async_std_tcp(c.params()));
+        Conc Smol      "async-concurrent (smol)"                  N_NET   110 |e, c| e.smol_p.run(|rt| smol_rt::io(rt, c));
+        Bare -         "bare smol Async<TcpStream>"               N_NET   110 |e, c| e.smol_p.run(|ex| bare::smol_tcp(ex, c.params()));
+        Conc Threads   "threads"                                  N_THREADS 100 |_, c| runner(&threads::model::Threads, c.params());
+        Bare -         "bare std TcpStream threads"               N_THREADS 100 |_, c| bare::std_tcp(c.params());
+        Conc Processes "multiprocess (P=N)"                       N_POOL 25000 |_, c| runner(&multiprocess::model::Multiprocess, &pool_of_n(c));
+    },
+};
 
-    /// Bare tokio::spawn + join on a current-thread runtime.
-    pub const BARE_TOKIO_CT: &str = "bare tokio::spawn (current-thread)";
-    /// Bare tokio::spawn + join on a multi-thread runtime.
-    pub const BARE_TOKIO_MT: &str = "bare tokio::spawn (multi-thread)";
-    /// Bare async_std::task::spawn_local + join.
-    pub const BARE_ASYNC_STD_LOCAL: &str = "bare async_std spawn_local";
-    /// Bare smol Executor::spawn + join on one thread.
-    pub const BARE_SMOL_1: &str = "bare smol Executor::spawn (1 thread)";
-    /// Bare thread::spawn + join.
-    pub const BARE_THREAD: &str = "bare thread::spawn";
-    /// Bare Command::spawn + wait.
-    pub const BARE_PROCESS: &str = "bare Command::spawn";
-    /// N bare tokio timers, spawned and joined.
-    pub const BARE_TOKIO_TIMERS: &str = "bare tokio timers";
-    /// N bare async-std timers.
-    pub const BARE_ASYNC_STD_TIMERS: &str = "bare async-std timers";
-    /// N bare smol timers.
-    pub const BARE_SMOL_TIMERS: &str = "bare smol timers";
-    /// N threads that each sleep D.
-    pub const BARE_THREAD_SLEEPS: &str = "bare thread::spawn + sleep";
-    /// N processes that each sleep D.
-    pub const BARE_PROCESS_SLEEPS: &str = "bare Command::spawn + sleep";
-    /// N bare tokio TCP requests.
-    pub const BARE_TOKIO_TCP: &str = "bare tokio TcpStream";
-    /// N bare async-std TCP requests.
-    pub const BARE_ASYNC_STD_TCP: &str = "bare async-std TcpStream";
-    /// N bare smol TCP requests.
-    pub const BARE_SMOL_TCP: &str = "bare smol Async<TcpStream>";
-    /// N bare std TCP requests, a thread each.
-    pub const BARE_STD_TCP: &str = "bare std TcpStream threads";
-    /// The jobs split over the cores with std::thread::scope.
-    pub const BARE_SCOPE: &str = "bare thread::scope";
-    /// N bare tokio spawn_blocking sleeps.
-    pub const BARE_SPAWN_BLOCKING: &str = "bare tokio spawn_blocking";
-    /// N bare async-std spawn_blocking sleeps.
-    pub const BARE_ASYNC_STD_BLOCKING: &str = "bare async-std spawn_blocking";
-    /// N bare smol::unblock sleeps.
-    pub const BARE_UNBLOCK: &str = "bare smol::unblock";
-}
+/// N jobs of the shared CPU kernel.
+pub static CPU: Workload = Workload {
+    name: "cpu",
+    about: "N jobs of the shared kernel, W = 10 units each",
+    unit: "job",
+    scenario: Scenario::Cpu,
+    delay: Duration::ZERO,
+    work: 10,
+    net: false,
+    ideal: Ideal::Cores,
+    headline: 8,
+    // The pool of threads is started once, outside the measured loop, as rayon's is (`Env`).
+    // threads' `cpu` runs its pool and then rayon, and times each itself: its rayon line is that
+    // time (the crate has no rayon-only function).
+    lines: lines! {
+        Base Sync      "sync-basic"                               N_JOBS 10000 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_JOBS 10000 |e, c| e.tokio_1.run(|_| async_sequential::cpu(c));
+        Seq  TokioCt   "async-concurrent (tokio, current-thread)" N_JOBS 10000 |e, c| e.tokio_1.run(|rt| tokio_rt::cpu(rt, c));
+        Conc Tokio     "async-concurrent (tokio)"                 N_JOBS  5000 |e, c| e.tokio_p.run(|rt| tokio_rt::cpu(rt, c));
+        Conc AsyncStd  "async-concurrent (async-std)"             N_JOBS  5000 |e, c| e.std_p.run(|rt| async_std_rt::cpu(rt, c));
+        Conc Smol      "async-concurrent (smol)"                  N_JOBS  5000 |e, c| e.smol_p.run(|rt| smol_rt::cpu(rt, c));
+        Conc Threads   "threads (pool)"                           N_JOBS  5000 |e, c| e.pool.run(c.params().tasks);
+        Conc Rayon     "threads (rayon)"                          N_JOBS  5000 |_, c| rayon(runner(&threads::model::Threads, c.params()));
+        Conc Processes "multiprocess"                             N_JOBS  5000 |_, c| runner(&multiprocess::model::Multiprocess, c.params());
+        Bare -         "bare thread::scope"                       N_JOBS  5000 |_, c| bare::scope_jobs(c.params());
+    },
+};
 
-use id::*;
+/// N tasks that sleep with a blocking call: the stall, and its fix.
+pub static BLOCKING: Workload = Workload {
+    name: "blocking",
+    about: "N tasks that each sleep D = 10 ms with a blocking call: the stall and its fix",
+    unit: "task",
+    scenario: Scenario::Blocking,
+    delay: Duration::from_millis(10),
+    work: 0,
+    net: false,
+    ideal: Ideal::Wait,
+    headline: 8,
+    // async-concurrent runs both phases in one run, on one executor thread (with more, the stall
+    // would hold only some of them); each line reads its phase from the model's own marks.
+    lines: lines! {
+        Base Sync      "sync-basic"                               N_BLOCK 10000 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
+        Seq  Seq       "async-sequential (tokio)"                 N_BLOCK     0 |e, c| e.tokio_1.run(|_| async_sequential::blocking(c));
+        Stall Tokio    "async-concurrent (tokio): stall"          N_BLOCK 10000 |e, c| Phase::Stall.of(c, |c| e.tokio_1.run(|rt| tokio_rt::blocking(rt, c)));
+        Conc Tokio     "async-concurrent (tokio): fix"            N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.tokio_1.run(|rt| tokio_rt::blocking(rt, c)));
+        Bare -         "bare tokio spawn_blocking"                N_BLOCK   100 |e, c| e.tokio_1.run(|_| bare::tokio_spawn_blocking(c.params()));
+        Stall AsyncStd "async-concurrent (async-std): stall"      N_BLOCK 10000 |e, c| Phase::Stall.of(c, |c| e.std_1.run(|rt| async_std_rt::blocking(rt, c)));
+        Conc AsyncStd  "async-concurrent (async-std): fix"        N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.std_1.run(|rt| async_std_rt::blocking(rt, c)));
+        Bare -         "bare async-std spawn_blocking"            N_BLOCK   100 |e, c| e.std_1.run(|_| bare::async_std_spawn_blocking(c.params()));
+        Stall Smol     "async-concurrent (smol): stall"           N_BLOCK 10000 |e, c| Phase::Stall.of(c, |c| e.smol_1.run(|rt| smol_rt::blocking(rt, c)));
+        Conc Smol      "async-concurrent (smol): fix"             N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.smol_1.run(|rt| smol_rt::blocking(rt, c)));
+        Bare -         "bare smol::unblock"                       N_BLOCK   100 |e, c| e.smol_1.run(|ex| bare::smol_unblock(ex, c.params()));
+        Conc Threads   "threads"                                  N_BLOCK   100 |_, c| runner(&threads::model::Threads, c.params());
+        Bare -         "bare thread::spawn + sleep"               N_BLOCK   100 |_, c| bare::threads_sleeping(c.params());
+        Conc Processes "multiprocess"                             N_BLOCK  3000 |_, c| runner(&multiprocess::model::Multiprocess, c.params());
+        Bare -         "bare Command::spawn + sleep"              N_BLOCK  3000 |_, c| bare::processes_sleeping(c.params());
+    },
+};
 
-const SPAWN: &[Line] = &[
-    line(SYNC, Baseline, Sequential, None, ASYNC_SIZES, us(0)),
-    // Each `sleep(0)` waits for tokio's next timer tick (about a millisecond), one after another.
-    line(SEQ_TOKIO, Model, Sequential, None, &[100], us(1_100)),
-    line(
-        TOKIO,
-        Model,
-        Concurrent,
-        Some(BARE_TOKIO_CT),
-        ASYNC_SIZES,
-        us(1),
-    ),
-    line(
-        TOKIO_MT,
-        Model,
-        Concurrent,
-        Some(BARE_TOKIO_MT),
-        ASYNC_SIZES,
-        us(2),
-    ),
-    line(
-        ASYNC_STD,
-        Model,
-        Concurrent,
-        Some(BARE_ASYNC_STD_LOCAL),
-        ASYNC_SIZES,
-        us(1),
-    ),
-    line(
-        SMOL,
-        Model,
-        Concurrent,
-        Some(BARE_SMOL_1),
-        ASYNC_SIZES,
-        us(1),
-    ),
-    line(
-        THREADS,
-        Model,
-        Concurrent,
-        Some(BARE_THREAD),
-        THREAD_SIZES,
-        us(110),
-    ),
-    line(
-        PROCESSES,
-        Model,
-        Concurrent,
-        Some(BARE_PROCESS),
-        PROCESS_SIZES,
-        us(3_000),
-    ),
-    line(BARE_TOKIO_CT, Bare, Concurrent, None, ASYNC_SIZES, us(1)),
-    line(BARE_TOKIO_MT, Bare, Concurrent, None, ASYNC_SIZES, us(2)),
-    line(
-        BARE_ASYNC_STD_LOCAL,
-        Bare,
-        Concurrent,
-        None,
-        ASYNC_SIZES,
-        us(1),
-    ),
-    line(BARE_SMOL_1, Bare, Concurrent, None, ASYNC_SIZES, us(1)),
-    line(BARE_THREAD, Bare, Concurrent, None, THREAD_SIZES, us(110)),
-    line(
-        BARE_PROCESS,
-        Bare,
-        Concurrent,
-        None,
-        PROCESS_SIZES,
-        us(3_000),
-    ),
-];
+/// Every workload, in report order.
+pub static ALL: [&Workload; 5] = [&SPAWN, &IO_TIMER, &IO_NET, &CPU, &BLOCKING];
 
-const IO_TIMER: &[Line] = &[
-    line(SYNC, Baseline, Sequential, None, ONE, us(0)),
-    line(SEQ_TOKIO, Model, Sequential, None, ONE, us(0)),
-    line(
-        TOKIO,
-        Model,
-        Concurrent,
-        Some(BARE_TOKIO_TIMERS),
-        ASYNC_SIZES,
-        us(2),
-    ),
-    line(
-        ASYNC_STD,
-        Model,
-        Concurrent,
-        Some(BARE_ASYNC_STD_TIMERS),
-        ASYNC_SIZES,
-        us(2),
-    ),
-    line(
-        SMOL,
-        Model,
-        Concurrent,
-        Some(BARE_SMOL_TIMERS),
-        ASYNC_SIZES,
-        us(2),
-    ),
-    line(
-        THREADS,
-        Model,
-        Concurrent,
-        Some(BARE_THREAD_SLEEPS),
-        THREAD_SIZES,
-        us(110),
-    ),
-    line(
-        PROCESSES_N,
-        Model,
-        Concurrent,
-        Some(BARE_PROCESS_SLEEPS),
-        PROCESS_IO_SIZES,
-        us(25_000),
-    ),
-    line(
-        BARE_TOKIO_TIMERS,
-        Bare,
-        Concurrent,
-        None,
-        ASYNC_SIZES,
-        us(2),
-    ),
-    line(
-        BARE_ASYNC_STD_TIMERS,
-        Bare,
-        Concurrent,
-        None,
-        ASYNC_SIZES,
-        us(2),
-    ),
-    line(BARE_SMOL_TIMERS, Bare, Concurrent, None, ASYNC_SIZES, us(2)),
-    line(
-        BARE_THREAD_SLEEPS,
-        Bare,
-        Concurrent,
-        None,
-        THREAD_SIZES,
-        us(110),
-    ),
-    line(
-        BARE_PROCESS_SLEEPS,
-        Bare,
-        Concurrent,
-        None,
-        PROCESS_IO_SIZES,
-        us(3_000),
-    ),
-];
-
-const IO_NET: &[Line] = &[
-    line(SYNC, Baseline, Sequential, None, ONE, us(0)),
-    line(SEQ_TOKIO, Model, Sequential, None, ONE, us(0)),
-    line(
-        TOKIO,
-        Model,
-        Concurrent,
-        Some(BARE_TOKIO_TCP),
-        NET_SIZES,
-        us(110),
-    ),
-    line(
-        ASYNC_STD,
-        Model,
-        Concurrent,
-        Some(BARE_ASYNC_STD_TCP),
-        NET_SIZES,
-        us(110),
-    ),
-    line(
-        SMOL,
-        Model,
-        Concurrent,
-        Some(BARE_SMOL_TCP),
-        NET_SIZES,
-        us(110),
-    ),
-    line(
-        THREADS,
-        Model,
-        Concurrent,
-        Some(BARE_STD_TCP),
-        NET_THREAD_SIZES,
-        us(100),
-    ),
-    line(
-        PROCESSES_N,
-        Model,
-        Concurrent,
-        None,
-        PROCESS_IO_SIZES,
-        us(25_000),
-    ),
-    line(BARE_TOKIO_TCP, Bare, Concurrent, None, NET_SIZES, us(110)),
-    line(
-        BARE_ASYNC_STD_TCP,
-        Bare,
-        Concurrent,
-        None,
-        NET_SIZES,
-        us(110),
-    ),
-    line(BARE_SMOL_TCP, Bare, Concurrent, None, NET_SIZES, us(110)),
-    line(
-        BARE_STD_TCP,
-        Bare,
-        Concurrent,
-        None,
-        NET_THREAD_SIZES,
-        us(100),
-    ),
-];
-
-const CPU: &[Line] = &[
-    line(SYNC, Baseline, Sequential, None, CPU_SIZES, us(10_000)),
-    line(SEQ_TOKIO, Model, Sequential, None, CPU_SIZES, us(10_000)),
-    line(TOKIO_CT, Model, Sequential, None, CPU_SIZES, us(10_000)),
-    line(
-        TOKIO,
-        Model,
-        Concurrent,
-        Some(BARE_SCOPE),
-        CPU_SIZES,
-        us(5_000),
-    ),
-    line(
-        ASYNC_STD,
-        Model,
-        Concurrent,
-        Some(BARE_SCOPE),
-        CPU_SIZES,
-        us(5_000),
-    ),
-    line(
-        SMOL,
-        Model,
-        Concurrent,
-        Some(BARE_SCOPE),
-        CPU_SIZES,
-        us(5_000),
-    ),
-    line(
-        THREADS_POOL,
-        Model,
-        Concurrent,
-        Some(BARE_SCOPE),
-        CPU_SIZES,
-        us(5_000),
-    ),
-    line(
-        THREADS_RAYON,
-        Model,
-        Concurrent,
-        Some(BARE_SCOPE),
-        CPU_SIZES,
-        us(5_000),
-    ),
-    line(
-        PROCESSES,
-        Model,
-        Concurrent,
-        Some(BARE_SCOPE),
-        CPU_SIZES,
-        us(5_000),
-    ),
-    line(BARE_SCOPE, Bare, Concurrent, None, CPU_SIZES, us(5_000)),
-];
-
-const BLOCKING: &[Line] = &[
-    line(SYNC, Baseline, Sequential, None, BLOCK_SIZES, us(10_000)),
-    line(SEQ_TOKIO, Model, Sequential, None, BLOCK_SIZES, us(0)),
-    line(TOKIO_STALL, Model, Stall, None, BLOCK_SIZES, us(10_000)),
-    line(
-        TOKIO_FIX,
-        Model,
-        Concurrent,
-        Some(BARE_SPAWN_BLOCKING),
-        BLOCK_SIZES,
-        us(10_000),
-    ),
-    line(ASYNC_STD_STALL, Model, Stall, None, BLOCK_SIZES, us(10_000)),
-    line(
-        ASYNC_STD_FIX,
-        Model,
-        Concurrent,
-        Some(BARE_ASYNC_STD_BLOCKING),
-        BLOCK_SIZES,
-        us(10_000),
-    ),
-    line(SMOL_STALL, Model, Stall, None, BLOCK_SIZES, us(10_000)),
-    line(
-        SMOL_FIX,
-        Model,
-        Concurrent,
-        Some(BARE_UNBLOCK),
-        BLOCK_SIZES,
-        us(10_000),
-    ),
-    line(
-        THREADS,
-        Model,
-        Concurrent,
-        Some(BARE_THREAD_SLEEPS),
-        BLOCK_SIZES,
-        us(100),
-    ),
-    line(
-        PROCESSES,
-        Model,
-        Concurrent,
-        Some(BARE_PROCESS_SLEEPS),
-        BLOCK_SIZES,
-        us(3_000),
-    ),
-    line(
-        BARE_SPAWN_BLOCKING,
-        Bare,
-        Concurrent,
-        None,
-        BLOCK_SIZES,
-        us(100),
-    ),
-    line(
-        BARE_ASYNC_STD_BLOCKING,
-        Bare,
-        Concurrent,
-        None,
-        BLOCK_SIZES,
-        us(100),
-    ),
-    line(BARE_UNBLOCK, Bare, Concurrent, None, BLOCK_SIZES, us(100)),
-    line(
-        BARE_THREAD_SLEEPS,
-        Bare,
-        Concurrent,
-        None,
-        BLOCK_SIZES,
-        us(100),
-    ),
-    line(
-        BARE_PROCESS_SLEEPS,
-        Bare,
-        Concurrent,
-        None,
-        BLOCK_SIZES,
-        us(3_000),
-    ),
-];
+/// Longest iteration a line may take before it is skipped at a size (the report scales instead).
+pub const MAX_ITERATION: Duration = Duration::from_millis(1000);
 
 /// The cores the parallel lines share (the `cpu` ideal divides the work by them).
 pub fn cores() -> u64 {
     taskset::sys::cores() as u64
 }
 
-/// The wait of one unit of `workload` (zero for `spawn` and `cpu`).
-pub fn delay(workload: Workload) -> Duration {
-    match workload {
-        Workload::IoTimer | Workload::IoNet => IO_DELAY,
-        Workload::Blocking => BLOCK_DELAY,
-        Workload::Spawn | Workload::Cpu => Duration::ZERO,
+impl Workload {
+    /// The workload named `name`, if any.
+    pub fn named(name: &str) -> Option<&'static Workload> {
+        ALL.into_iter().find(|w| w.name == name)
+    }
+
+    /// The line called `id`, if this workload has one.
+    pub fn line(&self, id: &str) -> Option<&'static Line> {
+        let lines: &'static [Line] = self.lines;
+        lines.iter().find(|l| l.id == id)
+    }
+
+    /// Every size any line of this workload runs at, ascending.
+    pub fn sizes(&self) -> Vec<u64> {
+        let mut all: Vec<u64> = self.lines.iter().flat_map(|l| l.sizes.to_vec()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// The bare primitive line `l` is read against: the first `Bare` row below it, if no other
+    /// kind of row than `Conc` comes between (see the module doc).
+    pub fn bare_of(&self, l: &Line) -> Option<&'static Line> {
+        if l.kind != Kind::Conc {
+            return None;
+        }
+        let lines: &'static [Line] = self.lines;
+        let at = lines.iter().position(|x| x.id == l.id)?;
+        let below = lines[at..].iter().find(|x| x.kind != Kind::Conc)?;
+        (below.kind == Kind::Bare).then_some(below)
+    }
+
+    /// The model lines a bare primitive is the floor of.
+    pub fn floor_of(&self, bare: &Line) -> Vec<&'static Line> {
+        let lines: &'static [Line] = self.lines;
+        let of = |l: &&Line| self.bare_of(l).is_some_and(|b| b.id == bare.id);
+        lines.iter().filter(of).collect()
     }
 }
 
 impl Line {
-    /// About how long one iteration at size `n` takes, before anything is measured: what the
-    /// budget and the skip rule go by (`cpu`'s `per_unit` is one job of [`CPU_WORK`] units).
-    pub fn estimate(&self, workload: Workload, n: u64) -> Duration {
-        let d = delay(workload);
+    /// About how long one iteration at size `n` takes, before anything is measured.
+    pub fn estimate(&self, w: &Workload, n: u64) -> Duration {
         let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-        let wait = match self.shape {
-            Shape::Sequential | Shape::Stall => d * n32,
-            Shape::Concurrent => d,
-        };
-        let work = self.per_unit * n32;
-        match (workload, self.shape) {
-            (Workload::Cpu, Shape::Concurrent) => work / cores().max(1) as u32,
-            _ => wait + work,
+        let work = self.cost * n32;
+        match self.kind {
+            Kind::Base | Kind::Seq | Kind::Stall => w.delay * n32 + work,
+            Kind::Conc | Kind::Bare if w.ideal == Ideal::Cores => work / cores().max(1) as u32,
+            Kind::Conc | Kind::Bare => w.delay + work,
         }
     }
 
     /// Why this line does not run at `n`, when the reason is its time: what the bench prints.
-    pub fn skipped_because(&self, workload: Workload, n: u64) -> Option<String> {
-        if self.sizes.contains(&n) {
+    pub fn skipped_because(&self, w: &Workload, n: u64) -> Option<String> {
+        let t = self.estimate(w, n);
+        if self.sizes.contains(&n) || t <= MAX_ITERATION {
             return None;
         }
-        let t = self.estimate(workload, n);
-        Some(match self.shape {
-            Shape::Sequential if workload == Workload::Spawn && t > MAX_ITERATION => format!(
-                "one iteration would take ≈ {:.1} s: each `sleep(0)` waits for the runtime's \
-                 next timer tick, one after another",
-                t.as_secs_f64()
-            ),
-            Shape::Sequential if t > MAX_ITERATION => format!(
-                "one iteration would take ≈ {:.1} s (N·D, one after another); the report scales \
-                 its N = 1 time by N",
-                t.as_secs_f64()
-            ),
-            _ if t > MAX_ITERATION => format!(
-                "one iteration would take ≈ {:.1} s ({} per unit)",
-                t.as_secs_f64(),
-                fmt_duration(self.per_unit)
-            ),
-            _ => return None,
-        })
+        let how = match self.kind {
+            Kind::Base | Kind::Seq if !w.delay.is_zero() => {
+                "N·D, one after another; the report scales its N = 1 time by N".to_string()
+            }
+            Kind::Base | Kind::Seq => {
+                format!("{} per {}, one after another", fmt(self.cost), w.unit)
+            }
+            _ => format!("{} per {}", fmt(self.cost), w.unit),
+        };
+        Some(format!(
+            "one iteration would take ≈ {:.1} s ({how})",
+            t.as_secs_f64()
+        ))
     }
 }
 
 /// A duration in the unit that reads best: `850 ns`, `12.3 µs`, `4.56 ms`, `1.23 s`.
-pub fn fmt_duration(d: Duration) -> String {
+pub fn fmt(d: Duration) -> String {
     fmt_ns(d.as_secs_f64() * 1e9)
 }
 
 /// Nanoseconds in the unit that reads best.
 pub fn fmt_ns(ns: f64) -> String {
-    let (value, unit) = if ns < 1e3 {
-        (ns, "ns")
-    } else if ns < 1e6 {
-        (ns / 1e3, "µs")
-    } else if ns < 1e9 {
-        (ns / 1e6, "ms")
-    } else {
-        (ns / 1e9, "s")
+    let (value, unit) = match ns {
+        ns if ns < 1e3 => (ns, "ns"),
+        ns if ns < 1e6 => (ns / 1e3, "µs"),
+        ns if ns < 1e9 => (ns / 1e6, "ms"),
+        ns => (ns / 1e9, "s"),
     };
     let digits = if value < 10.0 {
         2
@@ -716,40 +430,56 @@ pub fn fmt_ns(ns: f64) -> String {
     format!("{value:.digits$} {unit}")
 }
 
+/// `1,000,000`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_bare_named_by_a_model_is_a_line_of_the_same_workload() {
-        for w in Workload::ALL {
-            for l in w.lines() {
-                if let Some(bare) = l.bare {
-                    let found = w.line(bare).expect("the bare line exists");
-                    assert_eq!(found.role, Role::Bare, "{} in {}", bare, w.name());
-                }
+    fn ids_are_unique_and_every_model_line_has_a_model() {
+        for w in ALL {
+            let mut ids: Vec<&str> = w.lines.iter().map(|l| l.id).collect();
+            ids.sort_unstable();
+            let n = ids.len();
+            ids.dedup();
+            assert_eq!(ids.len(), n, "{}", w.name);
+            assert_eq!(Workload::named(w.name).map(|x| x.name), Some(w.name));
+            assert!(w.sizes().contains(&w.headline), "{}", w.name);
+            for l in w.lines {
+                assert_eq!(l.model.is_none(), l.kind == Kind::Bare, "{}", l.id);
             }
         }
     }
 
     #[test]
-    fn ids_are_unique_within_a_workload_and_names_round_trip() {
-        for w in Workload::ALL {
-            let mut ids: Vec<&str> = w.lines().iter().map(|l| l.id).collect();
-            ids.sort_unstable();
-            let n = ids.len();
-            ids.dedup();
-            assert_eq!(ids.len(), n, "{}", w.name());
-            assert_eq!(Workload::from_name(w.name()), Some(w));
-            assert!(w.sizes().contains(&w.headline()), "{}", w.name());
-        }
+    fn a_bare_row_is_the_floor_of_the_concurrent_rows_above_it() {
+        let tokio = SPAWN.line("async-concurrent (tokio)").unwrap();
+        let bare = SPAWN.bare_of(tokio).map(|b| b.id);
+        assert_eq!(bare, Some("bare tokio::spawn (current-thread)"));
+        assert!(SPAWN.bare_of(SPAWN.line("sync-basic").unwrap()).is_none());
+        let scope = CPU.line("bare thread::scope").unwrap();
+        assert_eq!(CPU.floor_of(scope).len(), 6, "every parallel cpu model");
+        let last = IO_NET.line("multiprocess (P=N)").unwrap();
+        assert!(IO_NET.bare_of(last).is_none(), "no bare row below it");
     }
 
     #[test]
     fn sequential_io_is_skipped_at_sizes_that_take_seconds() {
-        let sync = Workload::IoTimer.line(id::SYNC).unwrap();
-        assert!(sync.skipped_because(Workload::IoTimer, 1).is_none());
-        let why = sync.skipped_because(Workload::IoTimer, 100).unwrap();
+        let sync = IO_TIMER.line("sync-basic").unwrap();
+        assert!(sync.skipped_because(&IO_TIMER, 1).is_none());
+        let why = sync.skipped_because(&IO_TIMER, 100).unwrap();
         assert!(why.contains("10.0 s"), "{why}");
     }
 
@@ -759,5 +489,9 @@ mod tests {
         assert_eq!(fmt_ns(12_300.0), "12.3 µs");
         assert_eq!(fmt_ns(4_560_000.0), "4.56 ms");
         assert_eq!(fmt_ns(1.5e9), "1.50 s");
+        assert_eq!(
+            (count(1_000_000), count(100)),
+            ("1,000,000".into(), "100".into())
+        );
     }
 }

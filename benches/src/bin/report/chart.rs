@@ -1,197 +1,358 @@
-//! The chart: one panel per workload, time per unit against N on log-log axes, one line per model
-//! (solid), its bare primitive in the same colour (dashed), the seed's Python in black (dotted).
+//! The charts: one picture per workload, against N on log-log axes, beside the ideal (thin grey):
+//! the time of one iteration where the ideal is a wait (io, blocking), else the time per unit. Each model is
+//! one solid line in the colour it has in every picture; its bare primitive is dashed in the same
+//! colour (grey where one floor serves several models); the stall of `blocking` is dotted; the
+//! seed's Python is black and dotted. The legend names each model once, its floor beneath it.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::iter::once;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use benches::plan::{Role, Workload, id};
+use benches::plan::{ALL, Ideal, Kind, Line, Model, Workload, count, fmt_ns};
 
-use crate::data::{Results, rows};
+use crate::data::{self, Results};
 use crate::python::Python;
 
-/// One line of a panel: its name, what it is, and its (N, time per unit) points.
-type Series = (String, Role, Vec<(f64, f64)>);
+const WIDTH: u32 = 1200;
+const HEIGHT: u32 = 640;
+const LEGEND: u32 = 400;
+/// The floor of several models at once (cpu's `thread::scope`), and the ideal.
+const SHARED: RGBColor = RGBColor(90, 90, 90);
+const IDEAL: RGBColor = RGBColor(170, 170, 170);
+const GREY: RGBColor = RGBColor(110, 110, 110);
 
-const WIDTH: u32 = 1800;
-const HEIGHT: u32 = 1500;
-
-/// A colour per family of lines: the same runtime or model keeps its colour across the panels.
-fn colour(line: &str) -> RGBColor {
-    let palette = [
-        (id::SYNC, RGBColor(120, 120, 120)),
-        ("async-sequential", RGBColor(188, 189, 34)),
-        ("tokio, multi", RGBColor(255, 127, 14)),
-        ("tokio, current", RGBColor(140, 86, 75)),
-        ("tokio", RGBColor(214, 39, 40)),
-        ("async_std", RGBColor(31, 119, 180)),
-        ("async-std", RGBColor(31, 119, 180)),
-        ("smol", RGBColor(44, 160, 44)),
-        ("spawn_blocking", RGBColor(214, 39, 40)),
-        ("unblock", RGBColor(44, 160, 44)),
-        ("rayon", RGBColor(23, 190, 207)),
-        ("thread", RGBColor(148, 103, 189)),
-        ("scope", RGBColor(148, 103, 189)),
-        ("multiprocess", RGBColor(227, 119, 194)),
-        ("Command", RGBColor(227, 119, 194)),
-    ];
-    palette
-        .iter()
-        .find(|(key, _)| line.contains(key))
-        .map_or(BLACK, |(_, c)| *c)
+/// A colour per model, the same in every picture (the tab10 palette, in [`Model::ALL`] order).
+#[rustfmt::skip]
+fn colour(m: Model) -> RGBColor {
+    const PALETTE: [(u8, u8, u8); 10] = [(127, 127, 127), (188, 189, 34), (214, 39, 40), (255, 127, 14),
+        (140, 86, 75), (31, 119, 180), (44, 160, 44), (148, 103, 189), (23, 190, 207), (227, 119, 194)];
+    let (r, g, b) = PALETTE[Model::ALL.iter().position(|x| *x == m).expect("a model of the plan")];
+    RGBColor(r, g, b)
 }
 
-/// Draws the five panels and the key into an SVG at `path`.
-pub fn draw(results: &Results, py: Option<&Python>, title: &str, path: &Path) -> Result<()> {
-    let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-    let (top, body) = root.split_vertically(44);
-    top.draw(&Text::new(title.to_string(), (16, 12), ("sans-serif", 22)))
-        .map_err(|e| anyhow!("{e}"))?;
-    let panels = body.split_evenly((2, 3));
-    for (w, area) in Workload::ALL.iter().zip(&panels) {
-        panel(results, py, *w, area).map_err(|e| anyhow!("{}: {e}", w.name()))?;
+/// How a series is stroked.
+#[derive(Clone, Copy, PartialEq)]
+enum Stroke {
+    Solid,
+    Dashed,
+    Dotted,
+    Thin,
+}
+
+impl Stroke {
+    /// Its line style in `colour`, and its dashes (dash, gap), if any.
+    fn style(self, colour: RGBColor) -> (ShapeStyle, Option<(u32, u32)>) {
+        let width = if self == Stroke::Thin { 1 } else { 2 };
+        let dash = match self {
+            Stroke::Dashed => Some((9, 6)),
+            Stroke::Dotted => Some((2, 4)),
+            Stroke::Solid | Stroke::Thin => None,
+        };
+        (colour.stroke_width(width), dash)
     }
-    key(&panels[5]).map_err(|e| anyhow!("{e}"))?;
-    root.present().map_err(|e| anyhow!("{e}"))?;
-    Ok(())
 }
 
-/// One workload: every measured line's time per unit against N.
-fn panel<DB: DrawingBackend>(
-    results: &Results,
-    py: Option<&Python>,
-    w: Workload,
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let rows = rows(results, w);
-    let mut series: Vec<Series> = Vec::new();
-    for line in w.lines() {
-        let points: Vec<(f64, f64)> = rows
-            .iter()
-            .filter(|r| r.line.id == line.id)
-            .map(|r| (r.n as f64, r.per_unit()))
-            .collect();
-        // A line measured at one size only (sync-basic's one request) is a point, not a line.
-        if points.len() > 1 {
-            series.push((line.id.to_string(), line.role, points));
+/// One line of a picture, and its entry in the legend (indented: drawn under its model's).
+struct Series {
+    name: String,
+    colour: RGBColor,
+    stroke: Stroke,
+    indent: bool,
+    points: Vec<(f64, f64)>,
+}
+
+/// Draws `<dir>/chart-<workload>.svg` for every workload with results; returns the paths.
+pub fn draw_all(r: &Results, py: Option<&Python>, dir: &Path, stamp: &str) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for w in ALL {
+        let series = series(r, py, w);
+        if series.iter().any(|s| !s.points.is_empty()) {
+            let path = dir.join(format!("chart-{}.svg", w.name));
+            draw(w, &series, stamp, &path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            written.push(path);
         }
     }
-    let python = match (w, py) {
-        (Workload::Spawn, Some(py)) => &py.spawn[..],
-        (Workload::IoTimer, Some(py)) => &py.io_timer[..],
-        _ => &[],
+    Ok(written)
+}
+
+/// The lines of `w`: each model, its own floor beneath it, then its stall; shared floors, the
+/// ideal and the seed's Python last.
+fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
+    // One size only (sequential I/O at N = 1) is in the tables, not a line.
+    let points = |id| {
+        Some(results.points(w, id))
+            .filter(|p| p.len() > 1)
+            .unwrap_or_default()
     };
-    if python.len() > 1 {
-        let points = python
-            .iter()
-            .map(|&(n, s)| (n as f64, s * 1e9 / n as f64))
-            .collect();
-        series.push(("python asyncio (the seed)".into(), Role::Baseline, points));
+    let line = |l: &Line, colour, stroke, indent| {
+        let (name, points) = (l.id.to_string(), points(l.id));
+        Series {
+            name,
+            colour,
+            stroke,
+            indent,
+            points,
+        }
+    };
+    let (mut all, mut shared) = (Vec::new(), Vec::<&Line>::new());
+    for m in Model::ALL {
+        let mut of_model: Vec<&Line> = w.lines.iter().filter(|l| l.model == Some(m)).collect();
+        of_model.sort_by_key(|l| l.kind == Kind::Stall);
+        for (i, l) in of_model.iter().enumerate() {
+            let stroke = if l.kind == Kind::Stall {
+                Stroke::Dotted
+            } else {
+                Stroke::Solid
+            };
+            all.push(line(l, colour(m), stroke, i > 0));
+            match w.bare_of(l) {
+                Some(bare) if w.floor_of(bare).len() == 1 => {
+                    all.push(line(bare, colour(m), Stroke::Dashed, true))
+                }
+                Some(bare) if !shared.iter().any(|s| s.id == bare.id) => shared.push(bare),
+                _ => {}
+            }
+        }
     }
-    let all = series.iter().flat_map(|(_, _, p)| p.iter());
+    all.extend(
+        shared
+            .into_iter()
+            .map(|b| line(b, SHARED, Stroke::Dashed, false)),
+    );
+    let conc: Vec<&Line> = w.lines.iter().filter(|l| l.kind == Kind::Conc).collect();
+    if let Some(first) = conc.first().filter(|_| w.ideal != Ideal::None) {
+        let sizes: BTreeSet<u64> = conc.iter().flat_map(|l| results.sizes(w, l.id)).collect();
+        let at = |n: u64| {
+            Some((
+                n as f64,
+                data::ideal(results, w, first, n)? / data::per(w, n),
+            ))
+        };
+        let points = sizes.into_iter().filter_map(at).collect();
+        let name = match w.ideal {
+            Ideal::Cores => format!("ideal: sync-basic / {} cores", benches::plan::cores()),
+            _ => format!(
+                "ideal: D = {}, all at once",
+                fmt_ns(w.delay.as_secs_f64() * 1e9)
+            ),
+        };
+        all.push(Series {
+            name,
+            colour: IDEAL,
+            stroke: Stroke::Thin,
+            indent: false,
+            points,
+        });
+    }
+    if let Some(points) = py.map(|py| py.points(w)).filter(|p| p.len() > 1) {
+        let points = points
+            .iter()
+            .map(|&(n, s)| (n as f64, s * 1e9 / data::per(w, n)))
+            .collect();
+        let name = "python asyncio (the seed)".to_string();
+        all.push(Series {
+            name,
+            colour: BLACK,
+            stroke: Stroke::Dotted,
+            indent: false,
+            points,
+        });
+    }
+    all
+}
+
+/// The round value (1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k) at or below `v` (`down`), or at or above it.
+fn snap(v: f64, down: bool) -> f64 {
+    let e = 10f64.powf(v.log10().floor());
+    let steps = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0].map(|s| s * e);
+    let found = match down {
+        true => steps.iter().rev().find(|s| **s <= v * 1.0001),
+        false => steps.iter().find(|s| **s >= v * 0.9999),
+    };
+    *found.unwrap_or(&v)
+}
+
+/// Tick values on a log axis from `lo` to `hi`: powers of ten, or 1-2-5, or finer, whichever
+/// first gives at least four.
+fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let steps: [&[f64]; 3] = [
+        &[1.0],
+        &[1.0, 2.0, 5.0],
+        &[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0],
+    ];
+    let decades = lo.log10().floor() as i32..=hi.log10().ceil() as i32;
+    let within = |step: &[f64]| -> Vec<f64> {
+        let all = decades
+            .clone()
+            .flat_map(|e| step.iter().map(move |s| s * 10f64.powi(e)));
+        all.filter(|v| (lo..=hi).contains(v)).collect()
+    };
+    let mut found = Vec::new();
+    for step in steps {
+        found = within(step);
+        if found.len() >= 4 {
+            break;
+        }
+    }
+    found
+}
+
+/// One workload's picture: the chart on the left, the legend on the right.
+fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()> {
+    let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (top, body) = root.split_vertically(60);
+    let what = match w.ideal {
+        Ideal::Wait => "time of one iteration (all N)".to_string(),
+        _ => format!("time per {}", w.unit),
+    };
+    let sub = format!("criterion's median {what} against N, log-log · {stamp}");
+    top.draw(&Text::new(
+        format!("{} — {}", w.name, w.about),
+        (16, 10),
+        ("sans-serif", 20),
+    ))?;
+    top.draw(&Text::new(
+        sub,
+        (16, 36),
+        ("sans-serif", 14).into_font().color(&GREY),
+    ))?;
+    let (plot, legend) = body.split_horizontally(WIDTH - LEGEND);
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in all {
+    for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
         (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
     }
-    let area = area.margin(8, 8, 8, 8);
-    if series.is_empty() {
-        let msg = format!("{}: no results", w.name());
-        return area.draw(&Text::new(msg, (20, 20), ("sans-serif", 16)));
-    }
-    // The key goes under the chart, where it hides no line.
-    let (area, below) = area.split_vertically(area.dim_in_pixel().1 * 68 / 100);
-    let mut chart = ChartBuilder::on(&area)
-        .caption(format!("{} — {}", w.name(), w.about()), ("sans-serif", 14))
-        .x_label_area_size(36)
-        .y_label_area_size(64)
+    let sizes = w.sizes().into_iter().map(|n| n as f64);
+    let xs: Vec<f64> = sizes.filter(|n| (x0..=x1).contains(n)).collect();
+    let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(16)
+        .x_label_area_size(46)
+        .y_label_area_size(84)
         .build_cartesian_2d(
-            (x0 / 1.5..x1 * 1.5).log_scale(),
-            (y0 / 2.0..y1 * 3.0).log_scale(),
+            (x0 / 1.4..x1 * 1.4).log_scale().with_key_points(xs),
+            (y0..y1).log_scale().with_key_points(ticks(y0, y1)),
         )?;
     chart
         .configure_mesh()
         .x_desc("N")
-        .y_desc(format!("time per {}", w.unit()))
-        .y_label_formatter(&|v| benches::plan::fmt_ns(*v))
-        .x_label_formatter(&|v| format!("{v}"))
-        .x_labels(12)
-        .y_labels(12)
-        .label_style(("sans-serif", 12))
-        .light_line_style(WHITE.mix(0.0))
+        .y_desc(what)
+        .x_label_formatter(&|v| count(v.round() as u64))
+        .y_label_formatter(&|v| fmt_ns(*v))
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .bold_line_style(RGBColor(225, 225, 225))
         .draw()?;
-    for (i, (name, role, points)) in series.iter().enumerate() {
-        let c = colour(name);
-        let python = name.starts_with("python");
-        let style = if python {
-            BLACK.stroke_width(2)
-        } else {
-            c.stroke_width(2)
-        };
-        let dash = match (role, python) {
-            (_, true) => Some((2, 4)),
-            (Role::Bare, _) => Some((8, 5)),
-            _ => None,
-        };
-        match dash {
-            Some((size, gap)) => {
-                chart.draw_series(DashedLineSeries::new(points.clone(), size, gap, style))?
+    for s in series.iter().filter(|s| !s.points.is_empty()) {
+        let pts = s.points.clone();
+        match s.stroke.style(s.colour) {
+            (style, None) => chart.draw_series(once(PathElement::new(pts, style)))?,
+            (style, Some((d, g))) => {
+                chart.draw_series(once(DashedPathElement::new(pts, d, g, style)))?
             }
-            None => chart.draw_series(LineSeries::new(points.clone(), style))?,
         };
-        let marker = if python { BLACK } else { c };
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 2, marker.filled())))?;
-        // Its entry in the key: two columns under the chart.
-        let (col, row) = ((i % 2) as i32, (i / 2) as i32);
-        let (x, y) = (70 + col * 270, 8 + row * 17);
-        let sample = match dash {
-            Some(_) => vec![(x, y + 6), (x + 8, y + 6)],
-            None => vec![(x, y + 6), (x + 22, y + 6)],
-        };
-        below.draw(&PathElement::new(sample, style))?;
-        if dash.is_some() {
-            below.draw(&PathElement::new(
-                vec![(x + 14, y + 6), (x + 22, y + 6)],
-                style,
-            ))?;
+        if s.stroke != Stroke::Thin {
+            chart.draw_series(
+                s.points
+                    .iter()
+                    .map(|&p| Circle::new(p, 3, s.colour.filled())),
+            )?;
         }
-        below.draw(&Text::new(name.clone(), (x + 28, y), ("sans-serif", 12)))?;
+    }
+    key(&legend, series)
+}
+
+/// The legend: every series with its stroke, models once each; then how to read the strokes.
+fn key<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, series: &[Series]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let mut y = 24;
+    for s in series {
+        let x = if s.indent { 28 } else { 8 };
+        let sample = vec![(x, y + 8), (x + 30, y + 8)];
+        match s.stroke.style(s.colour) {
+            (style, None) => area.draw(&PathElement::new(sample, style))?,
+            (style, Some((d, g))) => area.draw(&DashedPathElement::new(sample, d, g, style))?,
+        }
+        let (name, ink) = match s.points.is_empty() {
+            true => (format!("{} (one size: in the tables)", s.name), &GREY),
+            false => (s.name.clone(), &BLACK),
+        };
+        area.draw(&Text::new(
+            name,
+            (x + 38, y + 1),
+            ("sans-serif", 14).into_font().color(ink),
+        ))?;
+        y += 21;
+    }
+    let has = |f: &dyn Fn(&Series) -> bool| series.iter().any(|s| f(s) && !s.points.is_empty());
+    let notes = [
+        (true, "solid: a model, run through its own library"),
+        (true, "dashed: its bare primitive, in its colour"),
+        (
+            has(&|s| s.colour == SHARED),
+            "grey dashed: the floor of several models",
+        ),
+        (
+            has(&|s| s.name.ends_with("stall")),
+            "dotted: the stall, a blocking call on the loop",
+        ),
+        (
+            has(&|s| s.colour == BLACK),
+            "black dotted: the seed's Python asyncio",
+        ),
+        (true, "dots: the sizes measured"),
+    ];
+    for (i, (_, note)) in notes.iter().filter(|(shown, _)| *shown).enumerate() {
+        let font = ("sans-serif", 13).into_font().color(&GREY);
+        area.draw(&Text::new(
+            note.to_string(),
+            (8, y + 16 + 18 * i as i32),
+            font,
+        ))?;
     }
     Ok(())
 }
 
-/// The sixth panel: how to read the lines.
-fn key<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let text = [
-        "How to read the panels",
-        "",
-        "x: N, the units started in one iteration (log scale)",
-        "y: median time of one iteration / N (log scale)",
-        "",
-        "solid: a model, run through its own library",
-        "dashed: its bare primitive (spawn + join, timers, sockets)",
-        "dotted black: the seed's Python asyncio",
-        "dots: the sizes measured",
-        "",
-        "Where everything waits at once, time per unit falls as 1/N:",
-        "the line slopes down until spawning costs more than waiting.",
-        "A model above its dashed line pays for its own overhead.",
-        "",
-        "Colours: red tokio · orange tokio multi-thread (spawn)",
-        "blue async-std · green smol · purple threads",
-        "cyan rayon · pink multiprocess · grey sync-basic",
-        "olive async-sequential (tokio)",
-    ];
-    for (i, line) in text.iter().enumerate() {
-        let size = if i == 0 { 16 } else { 13 };
-        area.draw(&Text::new(
-            line.to_string(),
-            (30, 30 + 22 * i as i32),
-            ("sans-serif", size),
-        ))?;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use benches::plan::SPAWN;
+
+    #[test]
+    fn a_narrow_axis_still_gets_four_ticks_or_more_and_round_ends() {
+        assert_eq!(ticks(3.9e6, 12.5e6), vec![4e6, 5e6, 6e6, 8e6, 1e7]);
+        assert_eq!(ticks(90.0, 2e6).len(), 5, "decades: powers of ten");
+        let snapped = (snap(140.0, true), snap(3.3e6, false), snap(91e6, true));
+        assert_eq!(snapped, (100.0, 4e6, 80e6));
     }
-    Ok(())
+
+    #[test]
+    fn each_model_keeps_its_colour_and_its_floor_follows_it() {
+        let mut r = Results::default();
+        for n in [100, 1000] {
+            r.insert(&SPAWN, "async-concurrent (smol)", n, n as f64 * 600.0);
+            r.insert(
+                &SPAWN,
+                "bare smol Executor::spawn (1 thread)",
+                n,
+                n as f64 * 300.0,
+            );
+        }
+        let all = series(&r, None, &SPAWN);
+        let at = all
+            .iter()
+            .position(|s| s.name == "async-concurrent (smol)")
+            .unwrap();
+        let (model, bare) = (&all[at], &all[at + 1]);
+        assert!(bare.name.starts_with("bare smol") && bare.indent && bare.stroke == Stroke::Dashed);
+        assert!(model.colour == bare.colour && model.colour == colour(Model::Smol));
+        assert_eq!(model.points, vec![(100.0, 600.0), (1000.0, 600.0)]);
+    }
 }

@@ -11,26 +11,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use benches::plan::{self, Line, Role, Shape, Workload};
+use benches::plan::{self, Ideal, Kind, Line, Workload};
 
 /// The ids of one benchmark, as criterion recorded them.
 #[derive(Deserialize)]
-struct BenchmarkJson {
+struct Ids {
     group_id: String,
     function_id: Option<String>,
     value_str: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Interval {
-    lower_bound: f64,
-    upper_bound: f64,
-}
-
-#[derive(Deserialize)]
-struct Estimate {
-    point_estimate: f64,
-    confidence_interval: Interval,
 }
 
 #[derive(Deserialize)]
@@ -38,66 +26,71 @@ struct Estimates {
     median: Estimate,
 }
 
-/// One benchmark's median time per iteration and its 95 % interval, in nanoseconds.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Measured {
-    /// The median.
-    pub median: f64,
-    /// The interval's lower bound.
-    pub lo: f64,
-    /// The interval's upper bound.
-    pub hi: f64,
+#[derive(Deserialize)]
+struct Estimate {
+    point_estimate: f64,
 }
 
-/// Every result found, by workload, line id and N.
+/// Every median found (ns per iteration), by workload, line id and N.
 #[derive(Debug, Default)]
-pub struct Results {
-    map: BTreeMap<(Workload, String, u64), Measured>,
-}
+pub struct Results(BTreeMap<(String, String, u64), f64>);
 
 impl Results {
     /// Reads every `new/benchmark.json` under `dir` that belongs to a workload of the plan.
     pub fn load(dir: &Path) -> Result<Results> {
         let mut results = Results::default();
         for path in benchmark_files(dir)? {
-            let ids: BenchmarkJson = read_json(&path)?;
-            let Some(workload) = Workload::from_name(&ids.group_id) else {
+            let ids: Ids = read_json(&path)?;
+            let (Some(w), Some(id), Some(n)) = (
+                Workload::named(&ids.group_id),
+                ids.function_id,
+                ids.value_str.and_then(|n| n.parse().ok()),
+            ) else {
                 continue;
             };
-            let (Some(id), Some(n)) = (ids.function_id, ids.value_str) else {
-                continue;
-            };
-            let Ok(n) = n.parse::<u64>() else { continue };
             let est: Estimates = read_json(&path.with_file_name("estimates.json"))?;
-            let m = Measured {
-                median: est.median.point_estimate,
-                lo: est.median.confidence_interval.lower_bound,
-                hi: est.median.confidence_interval.upper_bound,
-            };
-            results.insert(workload, &id, n, m);
+            results.insert(w, &id, n, est.median.point_estimate);
         }
         Ok(results)
     }
 
-    /// Adds one result (the loader, and the tests).
-    pub fn insert(&mut self, w: Workload, id: &str, n: u64, m: Measured) {
-        self.map.insert((w, id.to_string(), n), m);
+    /// Adds one median (the loader, and the tests).
+    pub fn insert(&mut self, w: &Workload, id: &str, n: u64, ns: f64) {
+        self.0.insert((w.name.to_string(), id.to_string(), n), ns);
     }
 
-    /// The result of line `id` at N, if it ran.
-    pub fn get(&self, w: Workload, id: &str, n: u64) -> Option<Measured> {
-        self.map.get(&(w, id.to_string(), n)).copied()
+    /// The median of line `id` at N, if it ran.
+    pub fn get(&self, w: &Workload, id: &str, n: u64) -> Option<f64> {
+        self.0
+            .get(&(w.name.to_string(), id.to_string(), n))
+            .copied()
     }
 
     /// How many results there are.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.0.len()
     }
 
     /// The sizes line `id` ran at, ascending.
-    pub fn sizes(&self, w: Workload, id: &str) -> Vec<u64> {
-        let keys = self.map.keys().filter(|(kw, kid, _)| *kw == w && kid == id);
-        keys.map(|(_, _, n)| *n).collect()
+    pub fn sizes(&self, w: &Workload, id: &str) -> Vec<u64> {
+        let of = |(kw, kid, _): &&(String, String, u64)| kw == w.name && kid == id;
+        self.0.keys().filter(of).map(|(_, _, n)| *n).collect()
+    }
+
+    /// (N, what the chart draws) of line `id`: the time of one iteration where the ideal is a
+    /// wait (D all at once, N·D one after another), else the time per unit (spawn, cpu).
+    pub fn points(&self, w: &Workload, id: &str) -> Vec<(f64, f64)> {
+        let at = |n: u64| Some((n as f64, self.get(w, id, n)? / per(w, n)));
+        self.sizes(w, id).into_iter().filter_map(at).collect()
+    }
+}
+
+/// What the chart divides a median by at N: N where it draws time per unit, else 1.
+pub fn per(w: &Workload, n: u64) -> f64 {
+    if w.ideal != Ideal::Wait {
+        n as f64
+    } else {
+        1.0
     }
 }
 
@@ -107,16 +100,14 @@ fn benchmark_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
         let entries = fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?;
-        for entry in entries.flatten() {
-            let path = entry.path();
+        for path in entries.flatten().map(|e| e.path()) {
+            let in_new = path
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|p| p == "new");
             if path.is_dir() {
                 todo.push(path);
-            } else if path.file_name().is_some_and(|f| f == "benchmark.json")
-                && path
-                    .parent()
-                    .and_then(Path::file_name)
-                    .is_some_and(|p| p == "new")
-            {
+            } else if in_new && path.file_name().is_some_and(|f| f == "benchmark.json") {
                 found.push(path);
             }
         }
@@ -131,7 +122,7 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     serde_json::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
 }
 
-/// One measured line at one N, with everything it is compared to (all in nanoseconds).
+/// One model line at one N, with what it is read against (all in nanoseconds).
 #[derive(Clone, Debug)]
 pub struct Row {
     /// The line of the plan.
@@ -140,23 +131,18 @@ pub struct Row {
     pub n: u64,
     /// Its median per iteration.
     pub time: f64,
-    /// sync-basic at the same N, and whether it was scaled from N = 1.
-    pub sync: Option<(f64, bool)>,
-    /// What it should take (see [`ideal`]).
-    pub ideal: Option<f64>,
     /// Its bare primitive at the same N.
     pub bare: Option<f64>,
+    /// What it should take at best (see [`ideal`]).
+    pub ideal: Option<f64>,
+    /// sync-basic at the same N (scaled from N = 1 for the I/O workloads).
+    pub sync: Option<f64>,
 }
 
 impl Row {
     /// Time per unit (per task, request, job).
     pub fn per_unit(&self) -> f64 {
         self.time / self.n as f64
-    }
-
-    /// How many times faster than sync-basic.
-    pub fn speedup(&self) -> Option<f64> {
-        self.sync.map(|(s, _)| s / self.time)
     }
 
     /// Ideal over measured: 1.0 is perfect.
@@ -168,104 +154,96 @@ impl Row {
     pub fn vs_bare(&self) -> Option<f64> {
         self.bare.map(|b| self.time / b)
     }
-}
 
-/// sync-basic at N: measured, or for the I/O workloads N times its one-request time.
-pub fn sync_at(results: &Results, w: Workload, n: u64) -> Option<(f64, bool)> {
-    if let Some(m) = results.get(w, plan::id::SYNC, n) {
-        return Some((m.median, false));
-    }
-    match w {
-        Workload::IoTimer | Workload::IoNet => results
-            .get(w, plan::id::SYNC, 1)
-            .map(|one| (one.median * n as f64, true)),
-        _ => None,
+    /// How many times faster than sync-basic.
+    pub fn speedup(&self) -> Option<f64> {
+        self.sync.map(|s| s / self.time)
     }
 }
 
-/// What line `line` should take at N: D where everything waits at once, N·D one after another,
-/// the sequential work over the cores for `cpu`; `spawn` has none (its floor is the bare line).
-pub fn ideal(results: &Results, w: Workload, line: &Line, n: u64) -> Option<f64> {
-    let d = plan::delay(w).as_secs_f64() * 1e9;
-    match (w, line.shape) {
-        (Workload::Spawn, _) => None,
-        (Workload::Cpu, _) => sync_at(results, w, n).map(|(s, _)| s / plan::cores() as f64),
-        (_, Shape::Sequential | Shape::Stall) => Some(d * n as f64),
-        (_, Shape::Concurrent) => Some(d),
+/// sync-basic at N: measured, or where it waits N·D one after another, N times its N = 1 time.
+pub fn sync_at(results: &Results, w: &Workload, n: u64) -> Option<f64> {
+    let measured = results.get(w, "sync-basic", n);
+    let scaled = || Some(results.get(w, "sync-basic", 1)? * n as f64);
+    measured.or_else(|| (w.ideal == Ideal::Wait).then(scaled).flatten())
+}
+
+/// What `line` should take at N: D where everything waits at once, N·D one after another, the
+/// sequential work over the cores for cpu; `spawn` has none (its floor is the bare line).
+pub fn ideal(results: &Results, w: &Workload, line: &Line, n: u64) -> Option<f64> {
+    let d = w.delay.as_secs_f64() * 1e9;
+    match (w.ideal, line.kind) {
+        (Ideal::None, _) => None,
+        (Ideal::Cores, _) => Some(sync_at(results, w, n)? / plan::cores() as f64),
+        (Ideal::Wait, Kind::Base | Kind::Seq | Kind::Stall) => Some(d * n as f64),
+        (Ideal::Wait, Kind::Conc | Kind::Bare) => Some(d),
     }
 }
 
-/// Every measured row of workload `w`, in plan order, then by N.
-pub fn rows(results: &Results, w: Workload) -> Vec<Row> {
-    let mut rows = Vec::new();
-    for line in w.lines() {
-        for n in results.sizes(w, line.id) {
-            let time = results.get(w, line.id, n).expect("listed").median;
-            let bare = line
-                .bare
-                .and_then(|b| results.get(w, b, n))
-                .map(|m| m.median);
-            let sync = match (w, line.role) {
-                (Workload::Spawn, _) | (_, Role::Baseline) => None,
-                _ => sync_at(results, w, n),
-            };
-            rows.push(Row {
-                line,
-                n,
-                time,
-                sync,
-                ideal: ideal(results, w, line, n),
-                bare,
-            });
-        }
-    }
-    rows
+/// Every measured model line of `w` (bare lines are what they are read against), by plan order
+/// then N.
+pub fn rows(results: &Results, w: &Workload) -> Vec<Row> {
+    let lines = w.lines.iter().filter(|l| l.kind != Kind::Bare);
+    let row = |line: &'static Line, n: u64| {
+        Some(Row {
+            line,
+            n,
+            time: results.get(w, line.id, n)?,
+            bare: w.bare_of(line).and_then(|b| results.get(w, b.id, n)),
+            ideal: ideal(results, w, line, n),
+            sync: (line.kind != Kind::Base)
+                .then(|| sync_at(results, w, n))
+                .flatten(),
+        })
+    };
+    let at_sizes = |line: &'static Line| {
+        results
+            .sizes(w, line.id)
+            .into_iter()
+            .map(move |n| (line, n))
+    };
+    lines
+        .flat_map(at_sizes)
+        .filter_map(|(l, n)| row(l, n))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use benches::plan::id;
-
-    fn m(ns: f64) -> Measured {
-        Measured {
-            median: ns,
-            lo: ns,
-            hi: ns,
-        }
-    }
+    use benches::plan::{CPU, IO_TIMER};
 
     #[test]
     fn io_rows_scale_sync_basic_and_read_against_d_and_the_bare_line() {
         let mut r = Results::default();
-        r.insert(Workload::IoTimer, id::SYNC, 1, m(100e6));
-        r.insert(Workload::IoTimer, id::TOKIO, 10_000, m(110e6));
-        r.insert(Workload::IoTimer, id::BARE_TOKIO_TIMERS, 10_000, m(100e6));
-        let rows = rows(&r, Workload::IoTimer);
-        let tokio = rows.iter().find(|x| x.line.id == id::TOKIO).unwrap();
-        assert_eq!(tokio.sync, Some((100e6 * 10_000.0, true)));
-        assert!((tokio.efficiency().unwrap() - 100.0 / 110.0).abs() < 1e-9);
+        r.insert(&IO_TIMER, "sync-basic", 1, 100.5e6);
+        r.insert(&IO_TIMER, "async-concurrent (tokio)", 1000, 110e6);
+        r.insert(&IO_TIMER, "bare tokio timers", 1000, 100e6);
+        let rows = rows(&r, &IO_TIMER);
+        let tokio = rows
+            .iter()
+            .find(|x| x.line.id == "async-concurrent (tokio)")
+            .unwrap();
+        assert_eq!(tokio.sync, Some(100.5e6 * 1000.0));
+        assert_eq!(tokio.ideal, Some(100e6));
         assert!((tokio.vs_bare().unwrap() - 1.1).abs() < 1e-9);
-        assert!((tokio.speedup().unwrap() - 1e12 / 110e6).abs() < 1e-3);
+        let sync = rows.iter().find(|x| x.line.id == "sync-basic").unwrap();
+        assert_eq!((sync.n, sync.ideal, sync.sync), (1, Some(100e6), None));
+        assert!(
+            rows.iter().all(|x| x.line.kind != Kind::Bare),
+            "bare lines are not rows"
+        );
     }
 
     #[test]
     fn cpu_ideal_is_the_sequential_time_over_the_cores() {
         let mut r = Results::default();
-        r.insert(Workload::Cpu, id::SYNC, 8, m(80e6));
-        r.insert(Workload::Cpu, id::THREADS_POOL, 8, m(40e6));
-        let rows = rows(&r, Workload::Cpu);
-        let pool = rows.iter().find(|x| x.line.id == id::THREADS_POOL).unwrap();
+        r.insert(&CPU, "sync-basic", 8, 80e6);
+        r.insert(&CPU, "threads (pool)", 8, 40e6);
+        let rows = rows(&r, &CPU);
+        let pool = rows.iter().find(|x| x.line.id == "threads (pool)").unwrap();
         assert_eq!(pool.ideal, Some(80e6 / plan::cores() as f64));
         assert_eq!(pool.speedup(), Some(2.0));
-        // sync-basic is the baseline: no speedup against itself.
-        assert!(
-            rows.iter()
-                .find(|x| x.line.id == id::SYNC)
-                .unwrap()
-                .sync
-                .is_none()
-        );
     }
 
     #[test]
@@ -275,15 +253,11 @@ mod tests {
         fs::create_dir_all(&new).unwrap();
         let ids = r#"{"group_id":"cpu","function_id":"threads (pool)","value_str":"8"}"#;
         fs::write(new.join("benchmark.json"), ids).unwrap();
-        let est = r#"{"median":{"point_estimate":42.0,
-            "confidence_interval":{"lower_bound":41.0,"upper_bound":43.0}}}"#;
+        let est = r#"{"median":{"point_estimate":42.0,"confidence_interval":{}}}"#;
         fs::write(new.join("estimates.json"), est).unwrap();
         let r = Results::load(&dir).unwrap();
         fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(
-            r.get(Workload::Cpu, id::THREADS_POOL, 8).map(|x| x.median),
-            Some(42.0)
-        );
+        assert_eq!(r.get(&CPU, "threads (pool)", 8), Some(42.0));
         assert_eq!(r.len(), 1);
     }
 }

@@ -1,15 +1,17 @@
-//! report: criterion's results as a markdown table and an SVG chart.
+//! report: criterion's results as markdown tables and one chart per workload.
 //!
-//! Reads `<target>/criterion/**/new/{benchmark,estimates}.json` from the last `cargo bench`, prints
-//! the tables (workload × model at a glance, one table per workload, the targets, the seed's Python
-//! numbers) and writes them to `summary.md` beside `summary.svg` (time per unit against N, one line
-//! per model) in the same directory.
+//! Reads `<target>/criterion/**/new/{benchmark,estimates}.json` from the last `cargo bench`, with
+//! the provenance each bench wrote beside them, runs the seed's Python reference, prints the
+//! tables (where and how the figures were made, model × workload at a glance, one table per
+//! workload, the seed's numbers) and writes them to `summary.md`, beside `chart-<workload>.svg`
+//! (time per unit against N, one line per model, its bare primitive dashed) in the same directory.
 //!
 //! `cargo bench -p benches -- --quick && cargo run -p benches --release --bin report`
 
 mod chart;
 mod data;
 mod python;
+mod reasons;
 mod table;
 
 use std::path::PathBuf;
@@ -18,7 +20,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-/// Turns the last `cargo bench -p benches` into summary.md and summary.svg.
+use benches::plan::ALL;
+use benches::provenance::{self, Provenance};
+
+/// Turns the last `cargo bench -p benches` into summary.md and one chart per workload.
 #[derive(Parser)]
 #[command(name = "report")]
 struct Args {
@@ -31,28 +36,8 @@ struct Args {
     no_python: bool,
 }
 
-/// Where criterion wrote its results, looked for the way criterion itself decides.
-fn criterion_dir(given: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(dir) = given {
-        return Ok(dir);
-    }
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Ok(home.into());
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Ok(PathBuf::from(target).join("criterion"));
-    }
-    // This binary is <target>/<profile>/report.
-    let exe = std::env::current_exe().context("cannot find this executable")?;
-    let target = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .context("no target directory")?;
-    Ok(target.join("criterion"))
-}
-
 fn run(args: Args) -> Result<()> {
-    let dir = criterion_dir(args.criterion_dir)?;
+    let dir = args.criterion_dir.unwrap_or_else(provenance::results_dir);
     if !dir.is_dir() {
         bail!(
             "no criterion results in {}: run `cargo bench -p benches` (or `-- --quick`) first",
@@ -70,28 +55,28 @@ fn run(args: Args) -> Result<()> {
         eprintln!("running {} …", script.display());
         python::run(&script)
     };
-    let cores = benches::plan::cores();
-    let header = format!(
-        "# Benchmarks: every model on the same workloads\n\n\
-         {} results from `{}` on {cores} cores. Regenerate with `cargo bench -p benches` \
-         (add `-- --quick` for a short run), then `cargo run -p benches --release --bin report`.\n\n",
-        results.len(),
-        dir.display()
-    );
-    let md = table::markdown(&results, &py, &header);
+    let made: Vec<Provenance> = ALL
+        .iter()
+        .filter_map(|w| Provenance::read(&dir, w.name))
+        .collect();
+    let md = table::markdown(&results, &py, &made);
     print!("{md}");
     let md_path = dir.join("summary.md");
     std::fs::write(&md_path, &md).with_context(|| format!("cannot write {}", md_path.display()))?;
-    let svg_path = dir.join("summary.svg");
-    let title = format!("Time per unit against N, on {cores} cores (criterion medians; log-log)");
-    chart::draw(&results, py.as_ref().ok(), &title, &svg_path)?;
-    eprintln!("wrote {} and {}", md_path.display(), svg_path.display());
+    let stamp = match made.first() {
+        Some(p) => format!("{} · commit {} · {}", p.date, p.commit, p.machine),
+        None => format!("{} cores", benches::plan::cores()),
+    };
+    let charts = chart::draw_all(&results, py.as_ref().ok(), &dir, &stamp)?;
+    eprintln!("wrote {}", md_path.display());
+    for path in charts {
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(args) {
+    match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -49,6 +49,17 @@ pub struct Python {
     pub cpu: Option<Cpu>,
 }
 
+impl Python {
+    /// The (N, seconds) points the script measured for workload `w`, if any.
+    pub fn points(&self, w: &benches::plan::Workload) -> &[(u64, f64)] {
+        match w.name {
+            "spawn" => &self.spawn,
+            "io_timer" => &self.io_timer,
+            _ => &[],
+        }
+    }
+}
+
 /// Runs the script; `Err` says why there is no Python row (python3 absent, or the script failed).
 pub fn run(script: &Path) -> Result<Python, String> {
     let out = match Command::new("python3").arg(script).output() {

@@ -5,6 +5,9 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use benches::plan::count;
+use serde::{Deserialize, Serialize};
+
 use crate::probe::Figures;
 use crate::units::{self, Unit, Who};
 
@@ -12,11 +15,9 @@ use crate::units::{self, Unit, Who};
 /// does not count. The notes check it against `KernelStack` in `/proc/meminfo`.
 pub const KERNEL_STACK: u64 = 16 << 10;
 
-/// The target: every model within 1.2 × its bare primitive.
-pub const TARGET: f64 = 1.2;
-
-/// What one measuring child saw: the figures before the units started and while all were idle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What one measuring child saw: the figures before the units started and while all were idle;
+/// the child prints it as one line of JSON, which the parent reads back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Measured {
     /// Before the first unit started.
     pub before: Figures,
@@ -27,34 +28,6 @@ pub struct Measured {
 }
 
 impl Measured {
-    /// The line a measuring child prints on stdout.
-    pub fn to_line(self) -> String {
-        let numbers = self
-            .before
-            .to_numbers()
-            .into_iter()
-            .chain(self.idle.to_numbers());
-        let numbers: Vec<String> = numbers.map(|n| n.to_string()).collect();
-        format!(
-            "measured {} {}",
-            self.idle_after.as_millis(),
-            numbers.join(" ")
-        )
-    }
-
-    /// The figures back from a child's line, if it is one.
-    pub fn from_line(line: &str) -> Option<Measured> {
-        let mut words = line.strip_prefix("measured ")?.split_whitespace();
-        let ms: u64 = words.next()?.parse().ok()?;
-        let numbers: Vec<u64> = words.map(|w| w.parse().ok()).collect::<Option<_>>()?;
-        let (before, idle) = numbers.split_at_checked(11)?;
-        Some(Measured {
-            before: Figures::from_numbers(before)?,
-            idle: Figures::from_numbers(idle)?,
-            idle_after: Duration::from_millis(ms),
-        })
-    }
-
     /// Resident bytes the units added: this process's growth plus every child's whole RSS.
     pub fn held(&self) -> u64 {
         self.idle.rss.saturating_sub(self.before.rss) + self.idle.kids_rss
@@ -103,45 +76,27 @@ pub fn bytes(b: f64) -> String {
     }
 }
 
-/// `1,000,000`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The bare row of the same kind and size as `row`.
 fn bare_of<'a>(rows: &'a [Row], row: &Row) -> Option<&'a Row> {
     rows.iter()
         .find(|r| r.unit == row.unit && r.n == row.n && r.who == Who::Bare)
 }
 
-/// The model's ratio to its bare primitive, and whether it meets the target.
+/// The model's ratio to its bare primitive, and what it holds above it per unit.
 fn ratio_cells(rows: &[Row], row: &Row) -> (String, String) {
-    if row.who == Who::Bare {
-        return ("1.00 (floor)".to_string(), "—".to_string());
+    match bare_of(rows, row) {
+        _ if row.who == Who::Bare => ("1.00 (floor)".to_string(), "—".to_string()),
+        None => ("—".to_string(), "no bare row".to_string()),
+        Some(bare) => {
+            let extra = row.per_unit() - bare.per_unit();
+            let sign = if extra < 0.0 { "−" } else { "+" };
+            let ratio = row.per_unit() / bare.per_unit();
+            (
+                format!("{ratio:.2}"),
+                format!("{sign}{}", bytes(extra.abs())),
+            )
+        }
     }
-    let Some(bare) = bare_of(rows, row) else {
-        return ("—".to_string(), "no bare row".to_string());
-    };
-    let ratio = row.per_unit() / bare.per_unit();
-    let verdict = if ratio <= TARGET {
-        "✓".to_string()
-    } else {
-        let extra = row.per_unit() - bare.per_unit();
-        format!(
-            "✗ by {:.0}% (+{} per unit)",
-            (ratio / TARGET - 1.0) * 100.0,
-            bytes(extra)
-        )
-    };
-    (format!("{ratio:.2}"), verdict)
 }
 
 /// The markdown table of every row, then the notes and the lines that say what was skipped.
@@ -157,15 +112,15 @@ pub fn markdown(rows: &[Row], skipped: &[String], notes: &[String]) -> String {
     );
     let _ = writeln!(
         md,
-        "| unit | held by | N | RSS delta | RSS per unit | × bare | target ≤ {TARGET}× bare | \
+        "| unit | held by | N | RSS delta | RSS per unit | × bare | above bare, per unit | \
          outside RSS per unit |"
     );
     let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---|---:|");
     for row in rows {
-        let (ratio, verdict) = ratio_cells(rows, row);
+        let (ratio, extra) = ratio_cells(rows, row);
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {ratio} | {verdict} | {} |",
+            "| {} | {} | {} | {} | {} | {ratio} | {extra} | {} |",
             row.unit.kind(),
             row.unit.holder(row.who),
             count(row.n),
@@ -306,20 +261,23 @@ mod tests {
 
     #[test]
     fn a_measured_line_reads_back_the_same() {
-        let figures = |x: u64| Figures::from_numbers(&[x; 11]).expect("eleven numbers");
+        let figures = |x: u64| Figures {
+            rss: x,
+            kids_threads: x + 1,
+            ..Figures::default()
+        };
         let m = Measured {
             before: figures(1),
             idle: figures(7),
             idle_after: Duration::from_millis(1234),
         };
-        assert_eq!(Measured::from_line(&m.to_line()), Some(m));
-        assert_eq!(Measured::from_line("measured 1 2 3"), None);
+        let line = serde_json::to_string(&m).expect("plain numbers");
+        assert!(!line.contains('\n'), "one line");
+        assert_eq!(serde_json::from_str::<Measured>(&line).ok(), Some(m));
     }
 
     #[test]
-    fn counts_and_bytes_read_as_people_write_them() {
-        assert_eq!(count(1_000_000), "1,000,000");
-        assert_eq!(count(100), "100");
+    fn bytes_read_as_people_write_them() {
         assert_eq!(bytes(456.0), "456 B");
         assert_eq!(bytes(10_240.0 * 1.5), "15.0 KiB");
     }

@@ -4,19 +4,21 @@
 //! Each kind of unit is held two ways. The model: the model crate's own scenario, run through its
 //! library with `taskset::runner::run` (async-concurrent's and threads' `io`, one task or one thread
 //! per request; multiprocess's `fetch`, one process per task, since its `io` runs a pool). And its
-//! bare primitive, written as plainly as the primitive allows: N `tokio::spawn(sleep(D))`, N
-//! `thread::spawn(sleep(D))`, N `Command::spawn` of a child that sleeps D. The ratio of the two is
-//! what the model's own code costs per unit.
+//! bare primitive, written as plainly as the primitive allows: N `tokio::spawn(sleep(D))` (the
+//! benches' own bare timers), N `thread::spawn(sleep(D))`, N `Command::spawn` of a child that
+//! sleeps D. The ratio of the two is what the model's own code costs per unit.
 //! Used by `cargo run -p benches --release --bin footprint`.
 
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
+use async_concurrent::{smol_rt, tokio_rt};
+use benches::bare;
+use benches::harness::Runs;
 use clap::ValueEnum;
-use taskset::Outcome;
-use taskset::runner;
 use taskset::{Model, Output, Params, Runtime, Scenario};
+use taskset::{Outcome, runner};
 
 /// Set in a bare child's environment (to the hold in ms): it sleeps that long and exits.
 pub const BARE_CHILD_ENV: &str = "FOOTPRINT_BARE_CHILD_MS";
@@ -45,6 +47,20 @@ pub enum Who {
     Bare,
 }
 
+/// A kind of unit for the table: its name on the command line, what one is, who holds it
+/// (model, bare) and the sizes tried when none are given.
+type About = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [u64],
+);
+
+/// Tasks to a million; threads and processes as far as the machine's limits allow (larger sizes
+/// are refused with the limit named).
+const TASKS: &[u64] = &[10_000, 100_000, 1_000_000];
+
 impl Unit {
     /// Every kind, in table order.
     pub const ALL: [Unit; 5] = [
@@ -55,52 +71,39 @@ impl Unit {
         Unit::Processes,
     ];
 
+    #[rustfmt::skip]
+    fn about(self) -> About {
+        match self {
+            Unit::Tokio => ("tokio", "tokio task", "async-concurrent io", "bare tokio::spawn(sleep)", TASKS),
+            Unit::AsyncStd => ("async-std", "async-std task", "async-concurrent io", "bare task::spawn(sleep)", TASKS),
+            Unit::Smol => ("smol", "smol task", "async-concurrent io", "bare Executor::spawn(Timer)", TASKS),
+            Unit::Threads => ("threads", "OS thread", "threads io", "bare thread spawn(sleep), 64 KiB stack", &[1_000, 10_000, 100_000]),
+            Unit::Processes => ("processes", "process", "multiprocess fetch", "bare Command::spawn(sleep)", &[100, 1_000]),
+        }
+    }
+
     /// The name on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            Unit::Tokio => "tokio",
-            Unit::AsyncStd => "async-std",
-            Unit::Smol => "smol",
-            Unit::Threads => "threads",
-            Unit::Processes => "processes",
-        }
+        self.about().0
     }
 
     /// What one unit is, for the table.
     pub fn kind(self) -> &'static str {
-        match self {
-            Unit::Tokio => "tokio task",
-            Unit::AsyncStd => "async-std task",
-            Unit::Smol => "smol task",
-            Unit::Threads => "OS thread",
-            Unit::Processes => "process",
-        }
+        self.about().1
     }
 
     /// Who holds the units, for the table.
     pub fn holder(self, who: Who) -> &'static str {
-        match (self, who) {
-            (Unit::Tokio, Who::Model) => "async-concurrent io",
-            (Unit::AsyncStd, Who::Model) => "async-concurrent io",
-            (Unit::Smol, Who::Model) => "async-concurrent io",
-            (Unit::Threads, Who::Model) => "threads io",
-            (Unit::Processes, Who::Model) => "multiprocess fetch",
-            (Unit::Tokio, Who::Bare) => "bare tokio::spawn(sleep)",
-            (Unit::AsyncStd, Who::Bare) => "bare task::spawn(sleep)",
-            (Unit::Smol, Who::Bare) => "bare Executor::spawn(Timer)",
-            (Unit::Threads, Who::Bare) => "bare thread spawn(sleep), 64 KiB stack",
-            (Unit::Processes, Who::Bare) => "bare Command::spawn(sleep)",
+        if who == Who::Model {
+            self.about().2
+        } else {
+            self.about().3
         }
     }
 
-    /// The sizes tried when none are given: tasks to a million, threads and processes as far
-    /// as the machine's limits allow (larger sizes are refused with the limit named).
+    /// The sizes tried when none are given.
     pub fn default_sizes(self) -> &'static [u64] {
-        match self {
-            Unit::Threads => &[1_000, 10_000, 100_000],
-            Unit::Processes => &[100, 1_000],
-            _ => &[10_000, 100_000, 1_000_000],
-        }
+        self.about().4
     }
 
     /// How long every unit waits. Processes are waited out, so their hold is just long enough
@@ -133,6 +136,11 @@ impl Unit {
     }
 }
 
+/// A limit of the machine, in its one line.
+fn stop(e: taskset::Error) -> Stop {
+    Stop::Limit(e.to_string())
+}
+
 /// Why the units could not all be held.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stop {
@@ -156,12 +164,7 @@ pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Stop> {
         (Who::Model, None) => {
             run_model(&multiprocess::model::Multiprocess, Scenario::Fetch, n, hold)
         }
-        (Who::Bare, Some(Runtime::Tokio)) => bare_tokio(n, hold),
-        (Who::Bare, Some(Runtime::AsyncStd)) => {
-            bare_async_std(n, hold);
-            Ok(())
-        }
-        (Who::Bare, Some(Runtime::Smol)) => bare_smol(n, hold),
+        (Who::Bare, Some(runtime)) => bare_tasks(runtime, n, hold),
         (Who::Bare, None) if unit.are_threads() => bare_threads(n, hold),
         (Who::Bare, None) => bare_processes(n, hold),
     }
@@ -174,8 +177,7 @@ fn run_model(model: &dyn Model, scenario: Scenario, n: u64, hold: Duration) -> R
         .tasks(n)
         .delay_ms(hold.as_millis() as u64);
     // A scenario that cannot start returns the machine's limit, in one line.
-    let report =
-        runner::run(model, &params, Output::Silent).map_err(|e| Stop::Limit(e.to_string()))?;
+    let report = runner::run(model, &params, Output::Silent).map_err(stop)?;
     let returned = match &report.outcome {
         Outcome::Io(io) => match io.failures.first() {
             Some((id, why)) => return Err(Stop::Failed(format!("request {id} failed: {why}"))),
@@ -193,70 +195,32 @@ fn run_model(model: &dyn Model, scenario: Scenario, n: u64, hold: Duration) -> R
     Ok(())
 }
 
-/// The executor threads of the models' `io` when `--workers` is not given: one per core.
-fn executor_threads() -> usize {
-    taskset::sys::cores()
-}
-
-/// N `tokio::spawn(sleep(D))` on a multi-thread runtime with as many workers as the model's.
-fn bare_tokio(n: u64, hold: Duration) -> Result<(), Stop> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(executor_threads())
-        .enable_all()
-        .build()
-        .map_err(|e| Stop::Limit(e.to_string()))?;
-    rt.block_on(async {
-        let tasks: Vec<_> = (0..n)
-            .map(|_| tokio::spawn(tokio::time::sleep(hold)))
-            .collect();
-        for task in tasks {
-            task.await.map_err(|e| Stop::Failed(e.to_string()))?;
-        }
-        Ok(())
-    })
-}
-
-/// N `async_std::task::spawn(sleep(D))` on async-std's global pool.
-fn bare_async_std(n: u64, hold: Duration) {
-    async_std::task::block_on(async {
-        let tasks: Vec<_> = (0..n)
-            .map(|_| async_std::task::spawn(async_std::task::sleep(hold)))
-            .collect();
-        for task in tasks {
-            task.await;
-        }
-    });
-}
-
-/// N `Executor::spawn(Timer::after(D))`, the executor run on as many threads as the model's.
-fn bare_smol(n: u64, hold: Duration) -> Result<(), Stop> {
-    let ex = smol::Executor::new();
-    let (stop, stopped) = smol::channel::unbounded::<()>();
-    thread::scope(|s| {
-        // The other executor threads run until `stop` is dropped, as in smol's own examples.
-        for _ in 1..executor_threads() {
-            let stopped = stopped.clone();
-            let ex = &ex;
-            thread::Builder::new()
-                .spawn_scoped(s, move || smol::block_on(ex.run(stopped.recv())))
-                .map_err(|e| Stop::Limit(e.to_string()))?;
-        }
-        smol::block_on(ex.run(async {
-            let tasks: Vec<_> = (0..n).map(|_| ex.spawn(smol::Timer::after(hold))).collect();
-            for task in tasks {
-                task.await;
-            }
-        }));
-        drop(stop);
-        Ok(())
-    })
+/// N bare timer tasks (`benches::bare`), on as many executor threads as the model's `io` uses
+/// when `--workers` is not given: one per core.
+fn bare_tasks(runtime: Runtime, n: u64, hold: Duration) -> Result<(), Stop> {
+    let p = Params::of(Scenario::Io)
+        .tasks(n)
+        .delay_ms(hold.as_millis() as u64);
+    let threads = taskset::sys::cores();
+    let joined = match runtime {
+        Runtime::Tokio => tokio_rt::Runtime::new(threads)
+            .map_err(stop)?
+            .run(|_| bare::tokio_timers(&p)),
+        Runtime::AsyncStd => async_std::task::block_on(bare::async_std_timers(&p)),
+        Runtime::Smol => smol_rt::Runtime::new(threads)
+            .map_err(stop)?
+            .run(|ex| bare::smol_timers(ex, &p)),
+    };
+    let lost = n - joined;
+    (lost == 0)
+        .then_some(())
+        .ok_or_else(|| Stop::Failed(format!("{lost} of {n} timer tasks failed")))
 }
 
 /// N threads that each sleep D, with the 64 KiB stack the threads model gives its requests.
 fn bare_threads(n: u64, hold: Duration) -> Result<(), Stop> {
     let stack = threads::rt::REQUEST_STACK;
-    taskset::capacity::threads(&format!("footprint --sizes {n}"), n, stack)
-        .map_err(|e| Stop::Limit(e.to_string()))?;
+    taskset::capacity::threads(&format!("footprint --sizes {n}"), n, stack).map_err(stop)?;
     let mut handles = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let spawned = thread::Builder::new()
@@ -292,8 +256,7 @@ impl Drop for Kids {
 
 /// N children of this same executable that each sleep D: `Command::spawn`, nothing more.
 fn bare_processes(n: u64, hold: Duration) -> Result<(), Stop> {
-    taskset::capacity::processes(&format!("footprint --sizes {n}"), n)
-        .map_err(|e| Stop::Limit(e.to_string()))?;
+    taskset::capacity::processes(&format!("footprint --sizes {n}"), n).map_err(stop)?;
     let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
     let mut kids = Kids(Vec::with_capacity(n as usize));
     for i in 0..n {

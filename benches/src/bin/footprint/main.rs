@@ -6,7 +6,7 @@
 //! this binary starts itself again as a fresh child process (a clean baseline), which reads its
 //! RSS from `/proc`, starts N units that each wait on a timer (through the model crate's library,
 //! or with the bare primitive), reads its RSS again once all N have started and gone quiet, and
-//! prints the figures. The parent turns them into a markdown table (stdout and
+//! prints the figures as one line of JSON. The parent turns them into a markdown table (stdout and
 //! `target/criterion/footprint.md`): RSS per unit, the ratio to the bare primitive, and the kernel
 //! memory RSS leaves out. Sizes the machine cannot hold are skipped with the limit named.
 //!
@@ -15,26 +15,22 @@
 //! cargo run -p benches --release --bin footprint -- --units tokio,threads --sizes 1000,10000
 //! ```
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
-
-use anyhow::{Context, bail};
-use clap::Parser;
-
-#[path = "../footprint/probe.rs"]
 mod probe;
-#[path = "../footprint/table.rs"]
 mod table;
-#[path = "../footprint/units.rs"]
 mod units;
 
-use table::{Measured, Row, bytes, count};
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use clap::Parser;
+
+use benches::plan::count;
+use table::{Measured, Row, bytes};
 use units::{Unit, Who};
 
 /// Memory per idle unit: tasks, threads and processes held at once, beside their bare primitives.
@@ -58,16 +54,18 @@ struct Cli {
     /// Where to write the markdown table [default: target/criterion/footprint.md]
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Internal: hold N units in this process and print what /proc says (UNIT:model|bare:N)
-    #[arg(long, hide = true, value_name = "UNIT:WHO:N")]
-    measure: Option<String>,
+    /// Internal: hold the one size of --sizes of this unit here, and print what /proc says
+    #[arg(long, hide = true, value_enum)]
+    measure: Option<Unit>,
+    /// Internal: with --measure, hold them with the bare primitive
+    #[arg(long, hide = true)]
+    bare: bool,
 }
 
 /// A size: no model runs more than taskset's `--tasks` limit of units at once.
 fn size(s: &str) -> Result<u64, String> {
-    taskset::params::TASKS
-        .parse(s)
-        .map_err(|e| format!("{e} (the most units any model holds: taskset's --tasks limit)"))
+    let limit = taskset::params::TASKS.parse(s);
+    limit.map_err(|e| format!("{e} (the most units any model holds: taskset's --tasks limit)"))
 }
 
 /// A hold: up to ten minutes.
@@ -89,29 +87,27 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return refuse(&e),
     };
-    let result = match &cli.measure {
-        Some(spec) => measure_here(spec, cli.hold_ms),
-        None => run(&cli),
+    let who = if cli.bare { Who::Bare } else { Who::Model };
+    let result = match (cli.measure, &cli.sizes[..]) {
+        (Some(unit), &[n]) => measure_here(unit, who, n, hold(unit, n, cli.hold_ms)),
+        (Some(_), _) => Err(anyhow!("--measure holds exactly one size")),
+        (None, _) => run(&cli),
     };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            // Not a refusal (those are exit 2, above and in `measure_here`): something failed.
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    result.unwrap_or_else(|e| {
+        // Not a refusal (those are exit 2, above and in `measure_here`): something failed.
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    })
 }
 
 /// Prints clap's help whole, or the first line of its error only, and exits 0 or 2.
 fn refuse(e: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     let text = e.render().to_string();
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         println!("{}", text.trim_end());
         return ExitCode::SUCCESS;
     }
-    use clap::error::{ContextKind, ContextValue};
     let mut line = text
         .lines()
         .next()
@@ -124,14 +120,28 @@ fn refuse(e: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// How long each of N units waits: the user's hold, or the unit's default.
+fn hold(unit: Unit, n: u64, hold_ms: Option<u64>) -> Duration {
+    hold_ms.map_or(unit.default_hold(n), Duration::from_millis)
+}
+
 // ---- the measuring child: one (unit, who, N) in a fresh process ----
 
-/// Holds the units of `spec` and prints the figures as one line; a limit is one line and exit 2.
-fn measure_here(spec: &str, hold_ms: Option<u64>) -> anyhow::Result<ExitCode> {
-    let (unit, who, n) = parse_spec(spec).with_context(|| format!("bad --measure {spec:?}"))?;
-    let hold = hold_ms.map_or(unit.default_hold(n), Duration::from_millis);
+/// Holds the units and prints the figures as one line; a limit is one line and exit 2.
+fn measure_here(unit: Unit, who: Who, n: u64, hold: Duration) -> anyhow::Result<ExitCode> {
     // Thousands of pipes (multiprocess) at once: raise the open-file limit, as servers do.
     taskset::sys::raise_nofile();
+    // Generous: the hold, start-up and teardown of a million units, on a busy machine. Past it
+    // this child ends itself, and the parent reads why.
+    let deadline = hold * 3 + Duration::from_secs(120);
+    thread::spawn(move || {
+        thread::sleep(deadline);
+        eprintln!(
+            "the measuring child did not finish in {} s",
+            deadline.as_secs()
+        );
+        std::process::exit(1);
+    });
     let with_kids = unit.are_processes();
     let done = Arc::new(AtomicBool::new(false));
     let (ready, baseline_taken) = mpsc::channel();
@@ -163,7 +173,10 @@ fn measure_here(spec: &str, hold_ms: Option<u64>) -> anyhow::Result<ExitCode> {
             // the OS takes everything back, instead of waiting out the hold (a million tasks
             // take as long to end as to start). Child processes are waited for instead, so
             // that none is left behind.
-            println!("{}", measured.to_line());
+            println!(
+                "{}",
+                serde_json::to_string(&measured).expect("plain numbers")
+            );
             std::process::exit(0);
         }
         Some(measured)
@@ -173,7 +186,7 @@ fn measure_here(spec: &str, hold_ms: Option<u64>) -> anyhow::Result<ExitCode> {
     done.store(true, Ordering::Release);
     let measured = watcher
         .join()
-        .map_err(|_| anyhow::anyhow!("the watcher panicked"))?;
+        .map_err(|_| anyhow!("the watcher panicked"))?;
     match held {
         // A machine limit: one line and exit 2, as the models refuse a size.
         Err(units::Stop::Limit(why)) => {
@@ -184,41 +197,28 @@ fn measure_here(spec: &str, hold_ms: Option<u64>) -> anyhow::Result<ExitCode> {
         Ok(()) => {}
     }
     let Some(measured) = measured else {
+        let ms = hold.as_millis();
         bail!(
-            "the units ended before all {n} were started and quiet (hold {} ms): raise --hold-ms",
-            hold.as_millis()
+            "the units ended before all {n} were started and quiet (hold {ms} ms): raise --hold-ms"
         );
     };
-    println!("{}", measured.to_line());
+    println!("{}", serde_json::to_string(&measured)?);
     Ok(ExitCode::SUCCESS)
 }
 
 /// How quiet the process must be before its figures count: processes take longer to settle.
 fn quiet(unit: Unit) -> probe::Quiet {
+    let ms = Duration::from_millis;
     let (every, window) = if unit.are_processes() {
-        (Duration::from_millis(100), Duration::from_millis(800))
+        (ms(100), ms(800))
     } else {
-        (Duration::from_millis(20), Duration::from_millis(300))
+        (ms(20), ms(300))
     };
     probe::Quiet {
         every,
         window,
         max_ticks: 1,
     }
-}
-
-/// `tokio:bare:10000` → the unit, who holds it, and N.
-fn parse_spec(spec: &str) -> Option<(Unit, Who, u64)> {
-    use clap::ValueEnum;
-    let mut parts = spec.split(':');
-    let unit = Unit::from_str(parts.next()?, false).ok()?;
-    let who = match parts.next()? {
-        "model" => Who::Model,
-        "bare" => Who::Bare,
-        _ => return None,
-    };
-    let n = size(parts.next()?).ok()?;
-    Some((unit, who, n))
 }
 
 // ---- the parent: every (unit, N), each in a fresh child, then the table ----
@@ -256,12 +256,18 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         failed,
     } = results;
     let mut md = table::markdown(&rows, &skipped, &table::notes(&rows));
-    for why in &failed {
-        md.push_str(&format!("- FAILED: {why}\n"));
-    }
+    failed
+        .iter()
+        .for_each(|why| md.push_str(&format!("- FAILED: {why}\n")));
     println!("{md}");
-    let out = cli.out.clone().unwrap_or_else(default_out);
-    write(&out, &md)?;
+    let out = cli
+        .out
+        .clone()
+        .unwrap_or_else(|| benches::provenance::results_dir().join("footprint.md"));
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(&out, &md).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("table written to {}", out.display());
     Ok(match (failed.is_empty(), rows.is_empty()) {
         (false, _) => ExitCode::FAILURE,
@@ -287,21 +293,19 @@ impl Results {
                 Some(m) => Some(format!("{} {}s did not fit already", count(m), unit.kind())),
                 None => too_big(&self.rows, unit, n),
             };
-            let hold = hold_ms.map_or(unit.default_hold(n), Duration::from_millis);
             let fits = match why {
                 Some(why) => self.skip(unit, n, &why),
-                None => self.pair(unit, n, hold),
+                None => self.pair(unit, n, hold(unit, n, hold_ms)),
             };
-            if !fits {
-                refused = refused.or(Some(n));
-            }
+            refused = refused.or((!fits).then_some(n));
         }
     }
 
     /// Measures the bare primitive, then the model, at N; false if the machine refused N.
     fn pair(&mut self, unit: Unit, n: u64, hold: Duration) -> bool {
         for who in [Who::Bare, Who::Model] {
-            eprint!("{} × {}, {}: ", count(n), unit.kind(), unit.holder(who));
+            let what = format!("{} × {}, {}", count(n), unit.kind(), unit.holder(who));
+            eprint!("{what}: ");
             match in_child(unit, who, n, hold) {
                 Ok(measured) => {
                     let row = Row {
@@ -323,7 +327,6 @@ impl Results {
                 }
                 Err(Missed::Failed(why)) => {
                     eprintln!("failed: {why}");
-                    let what = format!("{} × {}, {}", count(n), unit.kind(), unit.holder(who));
                     self.failed.push(format!("{what}: {why}"));
                     return true;
                 }
@@ -345,102 +348,44 @@ impl Results {
 /// Refuses a size that, at the bytes per unit already measured at a smaller N, would not fit in
 /// the memory available now (with a quarter to spare).
 fn too_big(rows: &[Row], unit: Unit, n: u64) -> Option<String> {
-    let per_unit = rows
-        .iter()
-        .filter(|r| r.unit == unit)
+    let of_unit = rows.iter().filter(|r| r.unit == unit);
+    let per_unit = of_unit
         .map(|r| (r.measured.held() + r.measured.outside_rss()) as f64 / r.n as f64)
         .fold(0.0, f64::max);
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let available = line.split_whitespace().nth(1)?.parse::<f64>().ok()? * 1024.0;
+    let available = benches::proc::Fields::of("/proc/meminfo").get("MemAvailable:") as f64;
     let need = per_unit * n as f64 * 1.25;
-    (need > available).then(|| {
-        format!(
-            "would need about {} ({} per unit as measured at a smaller N), and MemAvailable is {}",
-            bytes(need),
-            bytes(per_unit),
-            bytes(available)
-        )
+    (available > 0.0 && need > available).then(|| {
+        let (need, per_unit, available) = (bytes(need), bytes(per_unit), bytes(available));
+        format!("would need about {need} ({per_unit} per unit as measured at a smaller N), and MemAvailable is {available}")
     })
 }
 
 /// Starts this binary as a measuring child for (unit, who, N) and reads its figures.
 fn in_child(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<Measured, Missed> {
-    let who_name = if who == Who::Model { "model" } else { "bare" };
     let exe = std::env::current_exe().map_err(|e| Missed::Failed(e.to_string()))?;
-    let mut child = Command::new(exe)
-        .arg("--measure")
-        .arg(format!("{}:{who_name}:{n}", unit.name()))
-        .arg("--hold-ms")
-        .arg(hold.as_millis().to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Missed::Failed(format!("cannot start a measuring child: {e}")))?;
-    // Read both pipes on threads while we wait, so a full pipe never stalls the child.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let out = drain(child.stdout.take().map(|p| Box::new(p) as _));
-    let err = drain(child.stderr.take().map(|p| Box::new(p) as _));
-    // Generous: the hold, start-up and teardown of a million units, on a busy machine.
-    let deadline = Instant::now() + hold * 3 + Duration::from_secs(120);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(50)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Missed::Failed(
-                    "the measuring child did not finish in time".into(),
-                ));
-            }
-        }
-    };
-    let (out, err) = (
-        out.join().unwrap_or_default(),
-        err.join().unwrap_or_default(),
+    let mut child = Command::new(exe);
+    let (n, ms) = (n.to_string(), hold.as_millis().to_string());
+    child.args(["--measure", unit.name(), "--sizes", &n, "--hold-ms", &ms]);
+    if who == Who::Bare {
+        child.arg("--bare");
+    }
+    // `output` reads both pipes while it waits, so a full pipe never stalls the child.
+    let out = child.stdin(Stdio::null()).output();
+    let out = out.map_err(|e| Missed::Failed(format!("cannot start a measuring child: {e}")))?;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
     );
-    let last_err = err.lines().last().unwrap_or("").to_string();
-    match status.code() {
-        Some(0) => out
+    let last_err = stderr.lines().last().unwrap_or("").to_string();
+    match out.status.code() {
+        Some(0) => stdout
             .lines()
-            .find_map(Measured::from_line)
-            .ok_or_else(|| Missed::Failed(format!("no figures in the child's output: {out:?}"))),
+            .find_map(|l| serde_json::from_str::<Measured>(l).ok())
+            .ok_or_else(|| Missed::Failed(format!("no figures in the child's output: {stdout:?}"))),
         Some(2) => Err(Missed::Refused(last_err)),
         _ => Err(Missed::Failed(format!(
-            "the measuring child ended with {status}: {last_err}"
+            "the measuring child ended with {}: {last_err}",
+            out.status
         ))),
     }
-}
-
-/// `target/criterion/footprint.md`, in the target directory this binary was built in.
-fn default_out() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            // `target/release/footprint`: the target directory is two levels up.
-            let exe = std::env::current_exe().ok()?;
-            Some(exe.parent()?.parent()?.to_path_buf())
-        });
-    target
-        .unwrap_or_else(|| PathBuf::from("target"))
-        .join("criterion")
-        .join("footprint.md")
-}
-
-/// Writes `text` to `path`, creating its directory.
-fn write(path: &Path, text: &str) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
