@@ -144,7 +144,7 @@ fn every_scenario_leaves_no_child() {
             Scenario::Cpu => Params::of(scenario).tasks(4).work(2),
             _ => Params::of(scenario).delay_ms(50),
         };
-        runner::run(&Multiprocess, &p, Output::Record).expect("the scenario runs");
+        taskset::conformance::run_to_end(&Multiprocess, &ctx(p));
         assert_no_children(scenario.name());
     }
 }

@@ -58,6 +58,14 @@ macro_rules! conformance {
         #[test]
         fn cpu_checksums() { $crate::conformance::cpu(&$model) }
         #[test]
+        fn serve_answers_every_client() { $crate::conformance::serve(&$model) }
+        #[test]
+        fn serve_survives_bad_clients() { $crate::conformance::serve_bad_clients(&$model) }
+        #[test]
+        fn binary_serves_until_sigterm() {
+            $crate::conformance::binary_serve($bin, &[$($arg),*])
+        }
+        #[test]
         fn binary_prints_the_seed_lines() {
             $crate::conformance::binary_output(&$model, $bin, &[$($arg),*])
         }
@@ -477,6 +485,252 @@ pub fn cpu<M: Model + ?Sized>(model: &M) {
     }
 }
 
+/// Runs `model`'s server on `p` in a thread of `scope`'s; its address once it listens.
+fn start_server<'scope, M: Model + Sync + ?Sized>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    model: &'scope M,
+    ctx: &'scope Ctx,
+) -> (
+    std::net::SocketAddr,
+    std::thread::ScopedJoinHandle<'scope, Result<Outcome, crate::Error>>,
+) {
+    let server = scope.spawn(move || model.run(ctx));
+    let give_up = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(addr) = ctx.serving().and_then(|s| s.address()) {
+            return (addr, server);
+        }
+        if server.is_finished() || std::time::Instant::now() > give_up {
+            let ended = server.join();
+            panic!("the server did not start listening: {ended:?}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Tells the server of `ctx` to stop and returns what it served.
+fn stop_server(
+    ctx: &Ctx,
+    server: std::thread::ScopedJoinHandle<'_, Result<Outcome, crate::Error>>,
+) -> crate::ServeOutcome {
+    ctx.serving().expect("a serve context").stop().tell();
+    match server.join().expect("the server does not panic") {
+        Ok(Outcome::Served(served)) => served,
+        other => panic!("serve returns what it served, not {other:?}"),
+    }
+}
+
+/// Runs the scenario of `ctx` on `model` to its end; a server is asked for one `/data/1` and
+/// then told to stop (for the tests that run every scenario, `serve` included).
+pub fn run_to_end<M: Model + Sync + ?Sized>(model: &M, ctx: &Ctx) -> Outcome {
+    if ctx.scenario() != Scenario::Serve {
+        return run(model, ctx);
+    }
+    std::thread::scope(|s| {
+        let (addr, server) = start_server(s, model, ctx);
+        let mut client = crate::net::HttpClient::connect(addr, Duration::from_secs(30))
+            .expect("the client connects");
+        assert_eq!(
+            client.get("/data/1").expect("an answer"),
+            (200, expected::data(1))
+        );
+        drop(client);
+        Outcome::Served(stop_server(ctx, server))
+    })
+}
+
+/// The most requests in flight at once, from the server's recorded events.
+pub fn in_flight(events: &[Event]) -> usize {
+    let (mut now, mut most) = (0usize, 0usize);
+    for e in events {
+        match e.kind {
+            EventKind::Asked => {
+                now += 1;
+                most = most.max(now);
+            }
+            EventKind::Answered(_) => now = now.saturating_sub(1),
+            _ => {}
+        }
+    }
+    most
+}
+
+/// serve: C clients at once, R requests each on a keep-alive connection, each answered with its
+/// own id's data; C requests in flight at once where the model serves them at once, one where it
+/// serves one connection at a time, P for a pool of P (read from the server's events).
+pub fn serve<M: Model + Sync + ?Sized>(model: &M) {
+    let (c, r) = (3u64, 2u64);
+    let p = Params::of(Scenario::Serve).delay_ms(150);
+    let ctx = ctx(p.clone());
+    let served = std::thread::scope(|s| {
+        let (addr, server) = start_server(s, model, &ctx);
+        let clients: Vec<_> = (0..c)
+            .map(|k| {
+                s.spawn(move || {
+                    let mut client = crate::net::HttpClient::connect(addr, Duration::from_secs(30))
+                        .expect("the client connects");
+                    for i in 0..r {
+                        let id = 100 * k + i + 1;
+                        let answer = client.get(&format!("/data/{id}")).expect("an answer");
+                        assert_eq!(answer, (200, expected::data(id)), "request {id}");
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().expect("every client is answered");
+        }
+        stop_server(&ctx, server)
+    });
+    assert_eq!(served.requests, c * r, "{served:?}");
+    assert_eq!(served.connections, c, "{served:?}");
+    assert_eq!((served.rejected, served.errors), (0, 0), "{served:?}");
+    let spec = model.spec();
+    let want = match (spec.io_pool(&p), spec.order) {
+        (Some(pool), _) => pool.min(c),
+        (None, Order::Sequential) => 1,
+        (None, Order::Concurrent) => c,
+    };
+    let events = ctx.events();
+    assert_eq!(
+        in_flight(&events) as u64,
+        want,
+        "requests in flight at once; events: {events:#?}"
+    );
+}
+
+/// serve: every bad client is answered as stated (400, 431, 404, 405, 408 and closed, an idle
+/// one closed) or dropped (one that vanishes), and a good client is answered after each.
+pub fn serve_bad_clients<M: Model + Sync + ?Sized>(model: &M) {
+    let mut p = Params::of(Scenario::Serve).delay_ms(20);
+    p.idle = Duration::from_millis(300);
+    let ctx = ctx(p);
+    let patience = Duration::from_secs(30);
+    let served = std::thread::scope(|s| {
+        let (addr, server) = start_server(s, model, &ctx);
+        let good = |id: u64| {
+            let mut client = crate::net::HttpClient::connect(addr, patience).expect("connects");
+            let answer = client
+                .get(&format!("/data/{id}"))
+                .expect("a good client is answered");
+            assert_eq!(answer, (200, expected::data(id)));
+        };
+        good(1);
+        let huge = format!(
+            "GET /data/1 HTTP/1.1\r\nHost: x\r\nX: {}\r\n\r\n",
+            "a".repeat(9000)
+        );
+        let cases: [(&[u8], u16); 6] = [
+            (b"garbage\r\n\r\n", 400),
+            (b"GET /data/x HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            (huge.as_bytes(), 431),
+            (b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+            (
+                b"POST /data/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+                405,
+            ),
+            (
+                b"GET /data/1?delay_ms=99999999 HTTP/1.1\r\nHost: x\r\n\r\n",
+                400,
+            ),
+        ];
+        for (n, (bytes, status)) in cases.iter().enumerate() {
+            let mut client = crate::net::HttpClient::connect(addr, patience).expect("connects");
+            let (got, body) = client.send(bytes).expect("a bad request is answered");
+            assert_eq!(got, *status, "case {n}: {body}");
+            assert!(
+                client.closed_within(patience),
+                "case {n}: closed after a bad request"
+            );
+            good(10 + n as u64);
+        }
+        // A client that sends half a request, or nothing, is closed after the idle timeout.
+        let mut half = crate::net::HttpClient::connect(addr, patience).expect("connects");
+        half.write_only(b"GET /data/1 HTT").expect("half a request");
+        assert!(
+            half.closed_within(patience),
+            "a half-sent request is closed"
+        );
+        let mut silent = crate::net::HttpClient::connect(addr, patience).expect("connects");
+        assert!(silent.closed_within(patience), "a silent client is closed");
+        // A client that asks and vanishes before its answer costs only its own connection.
+        let mut gone = crate::net::HttpClient::connect(addr, patience).expect("connects");
+        gone.write_only(b"GET /data/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            .expect("a request");
+        drop(gone);
+        good(99);
+        stop_server(&ctx, server)
+    });
+    assert_eq!(served.rejected, 6, "{served:?}");
+    assert!(
+        served.timeouts >= 2,
+        "the half-sent and the silent client timed out: {served:?}"
+    );
+    assert!(served.requests >= 8, "{served:?}");
+}
+
+/// `serve` from the binary: it says where it listens, answers curl-like clients, and on SIGTERM
+/// stops, says what it served and exits 0, leaving no child behind.
+pub fn binary_serve(bin: &str, extra: &[&str]) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(bin)
+        .args(["serve", "--delay-ms", "20"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let addr = loop {
+        let line = lines.next().expect("a line").expect("text");
+        if let Some(rest) = line.strip_prefix("listening on http://") {
+            break rest.parse().expect("an address");
+        }
+    };
+    let mut client =
+        crate::net::HttpClient::connect(addr, Duration::from_secs(30)).expect("connects");
+    assert_eq!(
+        client.get("/data/5").expect("an answer"),
+        (200, expected::data(5))
+    );
+    drop(client);
+    let workers = children_of(child.id());
+    // SAFETY: kill sends a signal to the child we started; it touches no memory.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("the binary ends");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let mut stderr = String::new();
+    let _ = std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr);
+    assert_eq!(status.code(), Some(0), "stderr: {stderr}");
+    assert!(
+        rest.iter()
+            .any(|l| l.starts_with("served 1 requests on 1 connections")),
+        "{rest:?}"
+    );
+    let gone = |pid: &u32| !std::path::Path::new(&format!("/proc/{pid}")).exists();
+    assert!(
+        workers.iter().all(gone),
+        "children left behind: {workers:?}"
+    );
+}
+
+/// The children of `parent`, from `/proc/*/stat`.
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
+            (ppid == parent).then_some(pid)
+        })
+        .collect()
+}
+
 /// Runs the model's binary with `args` and then the crate's extra arguments.
 pub fn run_bin(bin: &str, args: &[&str], extra: &[&str]) -> ProcessOutput {
     Command::new(bin)
@@ -776,6 +1030,10 @@ pub fn binary_tour(bin: &str, extra: &[&str]) {
             "{s} in the table: {table}"
         );
     }
+    assert!(
+        stdout.contains("Request A started") && stdout.contains("Request C finished: 200"),
+        "the server's gather asks with three clients: {stdout}"
+    );
     assert!(
         stdout
             .lines()

@@ -66,6 +66,11 @@ impl HttpClient {
         self.send(head.as_bytes())
     }
 
+    /// Sends `bytes` and reads nothing back (half a request, say).
+    pub fn write_only(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
     /// Sends `bytes` as they are (a well-formed request or not) and reads one answer.
     pub fn send(&mut self, bytes: &[u8]) -> io::Result<(u16, String)> {
         self.stream.write_all(bytes)?;

@@ -65,7 +65,9 @@ pub fn listen_many(ctx: &Ctx, n: usize) -> Result<Vec<TcpListener>, Error> {
         all.push(listener);
     }
     serving.listening(addr);
-    say!("listening on http://{addr}");
+    if let crate::Output::Print = ctx.output() {
+        say!("listening on http://{addr}");
+    }
     Ok(all)
 }
 

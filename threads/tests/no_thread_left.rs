@@ -7,7 +7,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use taskset::{Ctx, Model, Output, Params, Scenario, runner, sys};
+use taskset::{Ctx, Output, Params, Scenario, runner, sys};
 use threads::model::Threads;
 use threads::rt::spawn_all;
 
@@ -30,9 +30,7 @@ fn assert_back_to(baseline: u64, after: &str) {
 /// Runs one scenario of the model on a recording context.
 fn run(p: Params) -> Ctx {
     let ctx = Ctx::new(p.clone(), Output::Record);
-    Threads
-        .run(&ctx)
-        .unwrap_or_else(|e| panic!("{} runs: {e}", p.scenario));
+    taskset::conformance::run_to_end(&Threads, &ctx);
     ctx
 }
 
@@ -55,6 +53,8 @@ fn every_scenario_joins_all_its_threads() {
     assert_back_to(baseline, "io --workers 3");
     run(Params::of(Scenario::Cpu).tasks(4).work(1).workers(3));
     assert_back_to(baseline, "cpu --workers 3");
+    run(Params::of(Scenario::Serve).delay_ms(20).workers(3));
+    assert_back_to(baseline, "serve --workers 3");
 
     // The OS refuses the first thread (a 128 TiB stack cannot be mapped) of a second batch, after
     // two were started in a first: those must have run to their end and been joined by the time
