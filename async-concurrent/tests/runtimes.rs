@@ -152,3 +152,18 @@ fn scenarios_run_on_a_runtime_built_outside() {
         }
     }
 }
+
+/// `serve --per-core`: one current-thread tokio runtime per core, each accepting on its own
+/// `SO_REUSEPORT` listener, still serves every client at once; on smol and async-std it is refused.
+#[test]
+fn serve_per_core_serves_every_client_at_once() {
+    let mut p = Params::of(Scenario::Serve).delay_ms(150).workers(2);
+    p.per_core = true;
+    taskset::conformance::serve_with(&AsyncConcurrent::new(Runtime::Tokio), p.clone());
+    for runtime in [Runtime::Smol, Runtime::AsyncStd] {
+        let e = AsyncConcurrent::new(runtime)
+            .run(&recording(p.clone()))
+            .expect_err("per-core is tokio's");
+        assert!(e.to_string().contains("--per-core"), "{e}");
+    }
+}

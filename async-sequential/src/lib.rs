@@ -1,9 +1,10 @@
 //! async-sequential: every scenario with async functions, awaited one after another.
 //!
-//! This is the seed's second example — `await task("A"); await task("B")` — and the first half of
-//! its lesson: `async` alone is not concurrency. Each `.await` waits for its task to finish, so the
-//! time is the sum of the waits, as in sync-basic: open it beside this file. Only `timeout` differs:
-//! a future can be dropped from outside. Which runtime polls (`--runtime`) is [`rt`]'s business.
+//! This is the seed's second example — `await task("A"); await task("B")` — and half of its
+//! lesson: `async` alone is not concurrency. Each `.await` waits for its task to finish, so the
+//! time is the sum of the waits; a late future can be dropped, though. The runtime is [`rt`]'s.
+//! Open two model crates side by side: the same functions in the same order, and only the
+//! model's own lines differ (`diff -u sync-basic/src/lib.rs <crate>/src/lib.rs`).
 //!
 //! Run the tour with `cargo run -p async-sequential`, one scenario with
 //! `cargo run -p async-sequential -- gather --delay-ms 300 --runtime smol`.
@@ -113,8 +114,7 @@ pub async fn blocking_task(ctx: &Ctx, name: &str) {
 /// Gather with blocking sleeps: the tasks ran one after another anyway, so nothing is lost.
 pub async fn blocking(ctx: &Ctx) {
     ctx.note(
-        "async-sequential: each blocking sleep holds the runtime's thread, but the tasks run one \
-         after another anyway, so it still takes ≈ 3·D; async-concurrent shows the stall",
+        "async-sequential: the blocking sleeps hold the runtime's only thread, in turn anyway",
     );
     for name in ctx.params().names() {
         blocking_task(ctx, &name).await;
@@ -181,7 +181,7 @@ pub async fn io(ctx: &Ctx) -> IoOutcome {
     }
     IoOutcome::collect(
         results,
-        "one request at a time, each finished before the next starts",
+        "one request at a time, each finished before the next",
     )
 }
 
@@ -199,16 +199,14 @@ pub async fn cpu(ctx: &Ctx) -> CpuOutcome {
     }
 }
 
-/// The server, awaited: accept a connection, await it to its end, then accept the next.
+/// The server, one connection at a time: accept one, serve it to its end, then accept the next.
 pub async fn serve(ctx: &Ctx) -> Result<ServeOutcome, Error> {
     let listener = rt::listen(serve::listen(ctx)?)?;
     while let Some(conn) = rt::accept(ctx, &listener).await {
-        // The classic mistake: `.await` serves this connection to its end before the loop accepts
-        // the next one, as sync-basic does. The fix is one word: spawn it (async-concurrent).
+        // With keep-alive, one client holds the server for as long as it stays connected: every
+        // other client waits in the listen backlog until it leaves. The classic mistake of async
+        // servers, and the fix is one word: spawn it (async-concurrent).
         serve::connection_async(ctx, conn).await;
     }
-    Ok(serve::served(
-        ctx,
-        "one connection at a time, each awaited to its end",
-    ))
+    Ok(serve::served(ctx, "one connection at a time, to its end"))
 }

@@ -5,9 +5,11 @@
 //! every core, and a task that panics, exits, is killed or hangs takes nothing down with it but
 //! its own process. The price is paid at every task: a process to start (`fork` and `exec` of
 //! this whole program, as Python's `spawn` method does), and a pipe to cross for every event and
-//! result, since the processes share no memory. Open `sync-basic/src/lib.rs` beside this file:
-//! the tasks are the same functions, run in a child ([`worker`]); the scenarios are where the
-//! model shows: start a child per task, then listen to them all ([`procs`], over [`protocol`]).
+//! result, since the processes share no memory. The tasks are sync-basic's functions, run in a
+//! child ([`worker`]); the scenarios are where the model shows: start a child per task, then
+//! listen to them all ([`procs`], over [`protocol`]).
+//! Open two model crates side by side: the same functions in the same order, and only the
+//! model's own lines differ (`diff -u sync-basic/src/lib.rs <crate>/src/lib.rs`).
 //!
 //! Run the tour with `cargo run -p multiprocess`, one scenario with
 //! `cargo run -p multiprocess -- gather --delay-ms 300`.
@@ -262,25 +264,9 @@ pub fn cpu(ctx: &Ctx) -> Result<CpuOutcome, Error> {
 /// at the stop asks them all to finish and report.
 pub fn serve(ctx: &Ctx) -> Result<ServeOutcome, Error> {
     let listener = serve::listen(ctx)?;
-    let p = ctx.params();
-    let workers = p.pool();
     // Each worker is this program again, handed the listening socket itself (a descriptor left
     // open across exec): the kernel gives each new connection to a worker waiting in accept.
-    let jobs = (1..=workers).map(|worker| Job::Serve {
-        worker,
-        fd: std::os::fd::AsRawFd::as_raw_fd(&listener),
-        delay: p.delay,
-        units: p.work,
-        idle: p.idle,
-        trace: ctx.traces_connection(1),
-    });
-    let how = format!("prefork: {workers} worker processes, one connection at a time each");
-    let mut served = serve::served(ctx, how);
-    for (task, end) in Procs::prefork(ctx, &listener, workers)?.run(jobs) {
-        let counts = returned(ctx, &task, end).map_err(Error::failed)?;
-        served.add(&protocol::served(&counts).ok_or(Error::failed(counts))?);
-    }
-    Ok(served)
+    Procs::prefork(ctx, &listener, ctx.params().pool())?.serve()
 }
 
 /// One prefork worker, in its child process: accept on the shared socket, serve that connection

@@ -37,7 +37,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use taskset::{Ctx, Error, EventKind, Flag, TaskError, capacity};
+use taskset::{Ctx, Error, EventKind, Flag, ServeOutcome, TaskError, capacity};
 
 use crate::protocol::{Job, Report};
 use crate::worker::{self, WORKER_ENV, test_hooks};
@@ -117,6 +117,8 @@ pub struct Procs<'c> {
     /// stop (SIGTERM) and given the grace to finish their connection.
     watch: Option<std::sync::Arc<taskset::stop::Stop>>,
     stopping: bool,
+    /// Prefork: the listening socket's descriptor, which the workers inherit.
+    listener: Option<i32>,
     /// The jobs run once more after their worker died (each at most once).
     retried: Vec<bool>,
 }
@@ -143,6 +145,7 @@ impl<'c> Procs<'c> {
             retried: Vec::new(),
             watch: None,
             stopping: false,
+            listener: None,
         })
     }
 
@@ -193,7 +196,30 @@ impl<'c> Procs<'c> {
         }
         let mut procs = Procs::pool(ctx, p)?;
         procs.watch = Some(stop);
+        procs.listener = Some(fd);
         Ok(procs)
+    }
+
+    /// Serves until the stop: a `serve` job per worker, replaced when its worker dies; then the
+    /// workers' counts, added up.
+    pub fn serve(mut self) -> Result<ServeOutcome, Error> {
+        let (ctx, p, workers) = (self.ctx, self.ctx.params(), self.planned);
+        let fd = self.listener.take().unwrap_or(-1);
+        let jobs = (1..=workers).map(|worker| Job::Serve {
+            worker,
+            fd,
+            delay: p.delay,
+            units: p.work,
+            idle: p.idle,
+            trace: ctx.traces_connection(1),
+        });
+        let how = format!("prefork: {workers} worker processes, one connection at a time each");
+        let mut served = taskset::serve::served(ctx, how);
+        for (task, end) in self.run(jobs) {
+            let counts = crate::procs::returned(ctx, &task, end).map_err(Error::failed)?;
+            served.add(&crate::protocol::served(&counts).ok_or(Error::failed(counts))?);
+        }
+        Ok(served)
     }
 
     /// The server was told to stop: each worker is asked to (SIGTERM), finishes the connection it

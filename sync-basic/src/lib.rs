@@ -1,10 +1,10 @@
 //! sync-basic: every scenario with blocking calls, one after another.
 //!
 //! This is the seed's first example — `task("A"); task("B")` with `time.sleep(2)` — and the
-//! baseline every other model is read against. Each call blocks the one thread there is until it
-//! returns, so the program's time is the sum of its waits. Nothing here is concurrent, which is
-//! exactly what makes it the simplest code to read: open `async-sequential/src/lib.rs` beside it
-//! and the differences are `async`, `.await` and how a late task is stopped.
+//! baseline every other model is read against: each call blocks the one thread there is until
+//! it returns, so the time is the sum of the waits. Nothing here is concurrent.
+//! Open two model crates side by side: the same functions in the same order, and only the
+//! model's own lines differ (`diff -u sync-basic/src/lib.rs <crate>/src/lib.rs`).
 //!
 //! Run the tour with `cargo run -p sync-basic`, one scenario with
 //! `cargo run -p sync-basic -- gather --delay-ms 300`.
@@ -182,7 +182,7 @@ pub fn io(ctx: &Ctx) -> IoOutcome {
     }
     IoOutcome::collect(
         results,
-        "one request at a time, each finished before the next starts",
+        "one request at a time, each finished before the next",
     )
 }
 
@@ -200,7 +200,7 @@ pub fn cpu(ctx: &Ctx) -> CpuOutcome {
     }
 }
 
-/// The iterative server: accept one connection, serve it to its end, then accept the next.
+/// The server, one connection at a time: accept one, serve it to its end, then accept the next.
 pub fn serve(ctx: &Ctx) -> Result<ServeOutcome, Error> {
     let listener = serve::listen(ctx)?;
     while let Some(conn) = serve::accept(ctx, &listener) {

@@ -559,8 +559,12 @@ pub fn in_flight(events: &[Event]) -> usize {
 /// own id's data; C requests in flight at once where the model serves them at once, one where it
 /// serves one connection at a time, P for a pool of P (read from the server's events).
 pub fn serve<M: Model + Sync + ?Sized>(model: &M) {
+    serve_with(model, Params::of(Scenario::Serve).delay_ms(150));
+}
+
+/// [`serve`] with the server's parameters `p` (say, `per_core`).
+pub fn serve_with<M: Model + Sync + ?Sized>(model: &M, p: Params) {
     let (c, r) = (3u64, 2u64);
-    let p = Params::of(Scenario::Serve).delay_ms(150);
     let ctx = ctx(p.clone());
     let served = std::thread::scope(|s| {
         let (addr, server) = start_server(s, model, &ctx);

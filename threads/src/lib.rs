@@ -5,8 +5,10 @@
 //! any free core, so threads overlap waits (gather, blocking, io) and share out CPU work (cpu) alike.
 //! What they cost instead is a kernel task and a stack each, which is why `io` with ten thousand
 //! requests is the C10k comparison, and why every run is checked against the OS limits first.
-//! Open `sync-basic/src/lib.rs` beside this file: the tasks are the same functions; only the way
-//! they are started, waited for and stopped differs ([`rt`] starts and joins the threads).
+//! The tasks are sync-basic's functions; how they are started, waited for and stopped differs
+//! ([`rt`] starts and joins the threads).
+//! Open two model crates side by side: the same functions in the same order, and only the
+//! model's own lines differ (`diff -u sync-basic/src/lib.rs <crate>/src/lib.rs`).
 //!
 //! Run the tour with `cargo run -p threads`, one scenario with
 //! `cargo run -p threads -- gather --delay-ms 300`, a pool with `-- cpu --workers 2`.
