@@ -19,7 +19,10 @@
 //!
 //! When the server closes a connection (`Connection: close`, an HTTP/1.0 answer, a 4xx that
 //! closes, an EOF), the connection is opened again and counted in `reopened`; errors are counted
-//! by class as wrk counts them: connect, read (also a malformed answer), write, timeout.
+//! by class as wrk counts them: connect, read (also a malformed answer), write, timeout. A request
+//! not answered within `--timeout` is a timeout at once (wrk counts it only if its answer comes);
+//! its connection goes on waiting, as wrk's does, since a new connection would only queue behind
+//! it, and is given up (closed and opened again) after ten timeouts.
 //!
 //! `cargo run --release -p latency --bin load -- http://127.0.0.1:PORT/data/{id} -c 100 -d 5s`
 
@@ -53,6 +56,9 @@ const MAX_ANSWER_FIELDS: usize = 32;
 
 /// How long a connection waits after a failed connect before trying again.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(10);
+
+/// How many timeouts a connection waits for a late answer before it gives up on the connection.
+const GIVE_UP_AFTER: u32 = 10;
 
 /// Where to send the load: `http://HOST:PORT/PATH`, the path possibly holding [`ID`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,7 +215,8 @@ pub struct Errors {
     pub read: u64,
     /// Writes that failed.
     pub write: u64,
-    /// Requests not answered within the timeout.
+    /// Requests not answered within the timeout, counted when it passes (a late answer then
+    /// counts in `requests`, not in the latency, as in wrk).
     pub timeout: u64,
 }
 
@@ -499,10 +506,12 @@ impl ThreadState {
     }
 }
 
-/// How one request ended.
+/// How a request failed: wrk's classes.
 enum Failure {
     Read,
     Write,
+    /// No answer after `GIVE_UP_AFTER` timeouts: the connection is given up.
+    Abandoned,
 }
 
 /// An answer read whole.
@@ -553,28 +562,48 @@ async fn connection(plan: &Plan, thread: &ThreadState, t: u64) {
         timer
             .as_mut()
             .reset(tokio::time::Instant::from_std(start + plan.timeout));
-        let outcome = tokio::select! {
-            biased;
-            answer = exchange(s, &request, &mut buf) => Ok(answer),
-            () = &mut timer => Err(()),
+        let mut late = false;
+        let outcome = {
+            let exchange = exchange(s, &request, &mut buf);
+            tokio::pin!(exchange);
+            loop {
+                tokio::select! {
+                    biased;
+                    answer = &mut exchange => break answer,
+                    () = &mut timer => {
+                        if late {
+                            break Err(Failure::Abandoned);
+                        }
+                        // As in wrk, a late request is a timeout and the connection waits on for
+                        // its answer: a new connection would only queue behind it.
+                        late = true;
+                        thread.tally.borrow_mut().errors.timeout += 1;
+                        let give_up = start + plan.timeout * GIVE_UP_AFTER;
+                        timer.as_mut().reset(tokio::time::Instant::from_std(give_up));
+                    }
+                }
+            }
         };
         let micros = u32::try_from(start.elapsed().as_micros()).unwrap_or(u32::MAX);
         let mut tally = thread.tally.borrow_mut();
         match outcome {
-            Ok(Ok(answer)) => {
+            Ok(answer) => {
                 tally.requests += 1;
                 tally.bytes += answer.bytes as u64;
                 tally.non_2xx += u64::from(!(200..300).contains(&answer.status));
-                tally.micros.push(micros);
+                if !late {
+                    tally.micros.push(micros);
+                }
                 if !answer.keep_alive {
                     stream = None;
                 }
             }
-            failed => {
-                match failed {
-                    Ok(Err(Failure::Read)) => tally.errors.read += 1,
-                    Ok(Err(Failure::Write)) => tally.errors.write += 1,
-                    _ => tally.errors.timeout += 1,
+            Err(failure) => {
+                match failure {
+                    Failure::Read => tally.errors.read += 1,
+                    Failure::Write => tally.errors.write += 1,
+                    // Counted as a timeout already, when it was late.
+                    Failure::Abandoned => {}
                 }
                 // After a failure the connection's state is unknown: start a fresh one.
                 stream = None;

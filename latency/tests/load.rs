@@ -207,14 +207,28 @@ fn a_server_gone_mid_run_gives_connect_errors_and_the_run_ends() {
 }
 
 #[test]
-fn a_server_that_does_not_answer_gives_timeouts() {
+fn a_server_that_does_not_answer_gives_timeouts_and_its_connections_are_given_up() {
     let server = TestServer::start(Behaviour::Silent);
     let mut config = config(&server.url, 1, 1, 3);
-    config.timeout = Duration::from_millis(100);
+    config.timeout = Duration::from_millis(50);
     let report = run(&config);
     assert_eq!((report.requests, report.errors.timeout), (0, 3));
     assert_eq!((report.errors.read, report.errors.connect), (0, 0));
+    // Each request waited ten timeouts on its connection, then the connection was replaced.
     assert_eq!(report.reopened, 2);
+    assert_eq!(server.accepted(), 3 + 1);
+}
+
+#[test]
+fn a_late_answer_is_a_timeout_and_a_request_but_not_a_latency() {
+    let server = TestServer::start(Behaviour::Slow(Duration::from_millis(300)));
+    let mut config = config(&server.url, 1, 1, 2);
+    config.timeout = Duration::from_millis(100);
+    let report = run(&config);
+    // As wrk counts them: both answered, both late, no latency sample, the connection kept.
+    assert_eq!((report.requests, report.errors.timeout), (2, 2));
+    assert_eq!(report.latency, load::Latency::default());
+    assert_eq!((report.reopened, server.accepted()), (0, 1 + 1));
 }
 
 #[test]
