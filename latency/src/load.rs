@@ -27,9 +27,12 @@
 //!
 //! Checked against wrk 4.1 (`wrk -t2 -cC -d5s --latency`), alternating runs on this 2-core
 //! machine, D = 0 and 100 ms: on hyper, C from 10 to 10,000, the medians of requests/s, p50 and
-//! p99 agree within 10 %; on FastAPI too up to C = 1,000, where uvicorn leaves a third or more of
-//! the connections unaccepted for the whole run, so the latency of those it serves changes from
-//! run to run with their number (this counts the ones left waiting as timeouts; wrk does not).
+//! p99 agree within 10 %. On FastAPI requests/s agree within 10 % up to C = 1,000, and so do the
+//! percentiles but two: p99 at C = 10, D = 0 (16 % higher here, in a tail of 20 to 40 ms stalls
+//! that wrk's correction makes most of), and p50 at C = 1,000, D = 100 ms (26 % lower), where
+//! uvicorn leaves a third or more of the connections unaccepted for the whole run, so that the
+//! latency of those it serves changes from run to run with their number (this generator counts the
+//! ones left waiting as timeouts; wrk does not count them at all).
 //! Per request it makes fewer system calls than wrk (a send, a receive and a third of an
 //! `epoll_wait`, where wrk adds two `epoll_ctl`) for about the same CPU time.
 //!
