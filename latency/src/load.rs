@@ -32,7 +32,7 @@
 //! that wrk's correction makes most of), and p50 at C = 1,000, D = 100 ms (26 % lower), where
 //! uvicorn leaves a third or more of the connections unaccepted for the whole run, so that the
 //! latency of those it serves changes from run to run with their number (this generator counts the
-//! ones left waiting as timeouts; wrk does not count them at all).
+//! ones left waiting as timeouts; wrk counts only those answered before the run ends).
 //! Per request it makes fewer system calls than wrk (a send, a receive and a third of an
 //! `epoll_wait`, where wrk adds two `epoll_ctl`) for about the same CPU time.
 //!
