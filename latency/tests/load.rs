@@ -207,14 +207,49 @@ fn a_server_gone_mid_run_gives_connect_errors_and_the_run_ends() {
 }
 
 #[test]
-fn a_server_that_does_not_answer_gives_timeouts() {
+fn a_server_that_does_not_answer_gives_timeouts_and_its_connections_are_given_up() {
     let server = TestServer::start(Behaviour::Silent);
     let mut config = config(&server.url, 1, 1, 3);
-    config.timeout = Duration::from_millis(100);
+    config.timeout = Duration::from_millis(50);
     let report = run(&config);
     assert_eq!((report.requests, report.errors.timeout), (0, 3));
     assert_eq!((report.errors.read, report.errors.connect), (0, 0));
+    // Each request waited ten timeouts on its connection, then the connection was replaced.
     assert_eq!(report.reopened, 2);
+    assert_eq!(server.accepted(), 3 + 1);
+}
+
+#[test]
+fn a_connect_slower_than_the_timeout_is_a_connect_error() {
+    // A listener with a backlog of 1 that never accepts: the check connect and one more fit in
+    // its queue; the kernel drops the SYNs of the others, so their connects hang.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _inside = runtime.enter();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let url = format!("http://{}/data/{{id}}", listener.local_addr().unwrap());
+    let mut config = config(&url, 3, 1, 3);
+    config.timeout = Duration::from_millis(50);
+    let report = run(&config);
+    // Two connects late (counted once each, then given up), one request never read.
+    assert_eq!((report.errors.connect, report.errors.timeout), (2, 1));
+    assert_eq!((report.requests, report.reopened), (0, 0));
+}
+
+#[test]
+fn a_late_answer_is_a_timeout_and_a_request_but_not_a_latency() {
+    let server = TestServer::start(Behaviour::Slow(Duration::from_millis(300)));
+    let mut config = config(&server.url, 1, 1, 2);
+    config.timeout = Duration::from_millis(100);
+    let report = run(&config);
+    // As wrk counts them: both answered, both late, no latency sample, the connection kept.
+    assert_eq!((report.requests, report.errors.timeout), (2, 2));
+    assert_eq!(report.latency, load::Latency::default());
+    assert_eq!((report.reopened, server.accepted()), (0, 1 + 1));
 }
 
 #[test]
