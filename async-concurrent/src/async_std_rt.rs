@@ -21,7 +21,6 @@ use async_std::io::BufReader;
 use async_std::io::prelude::{BufReadExt, ReadExt, WriteExt};
 use async_std::net::{TcpListener, TcpStream};
 use async_std::task::{self, JoinHandle};
-use futures_lite::FutureExt;
 
 use taskset::expected::data;
 use taskset::{
@@ -361,26 +360,12 @@ fn listen(listener: StdListener) -> Result<TcpListener, Error> {
 
 /// The next connection, or None once the server is told to stop.
 async fn accept(ctx: &Ctx, listener: &TcpListener) -> Option<Conn> {
-    let stop = ctx.serving()?.stop();
-    loop {
-        // Told first: `or` polls the accept first, and a backlog that is never empty (clients
-        // still connecting) would keep a stopped server accepting.
-        if stop.is_told() {
-            return None;
-        }
-        let accepted = async { Some(listener.accept().await) }.or(async {
-            stop.wait().await;
-            None
-        });
-        match accepted.await? {
-            Ok((conn, _)) => {
-                let _ = conn.set_nodelay(true);
-                return Some(Conn(conn));
-            }
-            Err(e) if serve::out_of_files(ctx, &e) => sleep(Duration::from_millis(10)).await,
-            Err(_) => {}
-        }
-    }
+    let accepted = || async {
+        let (conn, _) = listener.accept().await?;
+        conn.set_nodelay(true)?;
+        Ok(Conn(conn))
+    };
+    serve::accept_async(ctx, accepted).await
 }
 
 /// Lets a task run on without its handle.

@@ -113,30 +113,14 @@ pub fn listen(listener: std::net::TcpListener) -> Result<Listener, Error> {
 
 /// The next connection, or None once the server is told to stop.
 pub async fn accept(ctx: &Ctx, listener: &Listener) -> Option<Conn> {
-    let stop = ctx.serving()?.stop();
-    loop {
-        // Told first: `or` polls the accept first, and a backlog that is never empty (clients
-        // still connecting) would keep a stopped server accepting.
-        if stop.is_told() {
-            return None;
-        }
-        let accepted = async {
-            Some(match listener {
-                Listener::Tokio(l) => l.accept().await.map(|(c, _)| Conn::Tokio(c)),
-                Listener::AsyncStd(l) => l.accept().await.map(|(c, _)| Conn::AsyncStd(c)),
-                Listener::Smol(l) => l.accept().await.map(|(c, _)| Conn::Smol(c)),
-            })
-        };
-        let stopped = async {
-            stop.wait().await;
-            None
-        };
-        match accepted.or(stopped).await? {
-            Ok(conn) => return Some(conn),
-            Err(e) if serve::out_of_files(ctx, &e) => sleep(Duration::from_millis(10)).await,
-            Err(_) => {}
-        }
-    }
+    let accepted = || async {
+        Ok(match listener {
+            Listener::Tokio(l) => Conn::Tokio(l.accept().await?.0),
+            Listener::AsyncStd(l) => Conn::AsyncStd(l.accept().await?.0),
+            Listener::Smol(l) => Conn::Smol(l.accept().await?.0),
+        })
+    };
+    serve::accept_async(ctx, accepted).await
 }
 
 /// A connection of the server, on the runtime that accepted it.

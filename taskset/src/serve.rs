@@ -254,6 +254,32 @@ pub trait AsyncConn {
     fn sleep(d: Duration) -> impl Future<Output = ()>;
 }
 
+/// The next connection from `accept` (the runtime's own accept), or None once the server is told
+/// to stop: the async models' accept, raced against the stop.
+pub async fn accept_async<C, F>(ctx: &Ctx, mut accept: impl FnMut() -> F) -> Option<C>
+where
+    C: AsyncConn,
+    F: Future<Output = io::Result<C>>,
+{
+    let stop = ctx.serving()?.stop();
+    loop {
+        // Told first: `or` polls the accept first, and a backlog that is never empty (clients
+        // still connecting) would keep a stopped server accepting.
+        if stop.is_told() {
+            return None;
+        }
+        let stopped = async {
+            stop.wait().await;
+            None
+        };
+        match async { Some(accept().await) }.or(stopped).await? {
+            Ok(conn) => return Some(conn),
+            Err(e) if out_of_files(ctx, &e) => C::sleep(Duration::from_millis(10)).await,
+            Err(_) => {}
+        }
+    }
+}
+
 /// One connection, to its end, for the async models: as [`connection`], but the database call is
 /// the runtime's timer, so the thread serves other connections while this one waits.
 ///
