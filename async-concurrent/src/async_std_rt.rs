@@ -388,6 +388,10 @@ impl serve::AsyncConn for Conn {
     async fn sleep(d: Duration) {
         sleep(d).await
     }
+
+    async fn offload(job: impl FnOnce() -> u64 + Send + 'static) -> Result<u64, String> {
+        Ok(task::spawn_blocking(job).await)
+    }
 }
 
 /// One thread or the global pool, built once and used for many runs.

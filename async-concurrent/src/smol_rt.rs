@@ -386,6 +386,10 @@ impl serve::AsyncConn for Conn {
     async fn sleep(d: Duration) {
         sleep(d).await
     }
+
+    async fn offload(job: impl FnOnce() -> u64 + Send + 'static) -> Result<u64, String> {
+        Ok(smol::unblock(job).await)
+    }
 }
 
 /// An executor and the threads that run it, built once and used for many runs.

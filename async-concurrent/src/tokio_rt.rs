@@ -380,6 +380,12 @@ impl serve::AsyncConn for Conn {
     async fn sleep(d: Duration) {
         sleep(d).await
     }
+
+    async fn offload(job: impl FnOnce() -> u64 + Send + 'static) -> Result<u64, String> {
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// A tokio runtime, built once and used for many runs.

@@ -167,3 +167,48 @@ fn serve_per_core_serves_every_client_at_once() {
         assert!(e.to_string().contains("--per-core"), "{e}");
     }
 }
+
+/// A CPU-bound handler holds its executor thread: on one thread, a second connection is not even
+/// accepted until the job is done. Offloaded (`?offload=1`), the job runs on the blocking pool and
+/// the second connection is answered first. Read from the server's events.
+#[test]
+fn a_cpu_handler_stalls_one_thread_until_offloaded() {
+    for runtime in [Runtime::Tokio, Runtime::Smol] {
+        for (offload, second_first) in [(false, false), (true, true)] {
+            let p = Params::of(Scenario::Serve).workers(1);
+            let ctx = recording(p);
+            let model = AsyncConcurrent::new(runtime);
+            std::thread::scope(|s| {
+                let server = s.spawn(|| model.run(&ctx));
+                let addr = loop {
+                    if let Some(addr) = ctx.serving().and_then(|s| s.address()) {
+                        break addr;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                };
+                let patience = Duration::from_secs(30);
+                let slow = s.spawn(move || {
+                    let mut client = taskset::net::HttpClient::connect(addr, patience).unwrap();
+                    let path = format!("/cpu/1?work=300&offload={}", u8::from(offload));
+                    client.get(&path).unwrap()
+                });
+                // The second client connects once the first one's job has begun.
+                while !ctx.events().iter().any(|e| e.kind == EventKind::Asked) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let mut quick = taskset::net::HttpClient::connect(addr, patience).unwrap();
+                assert_eq!(quick.get("/data/2?delay_ms=0").unwrap().0, 200);
+                assert_eq!(slow.join().unwrap().0, 200);
+                drop(quick);
+                ctx.serving().unwrap().stop().tell();
+                server.join().unwrap().expect("serve runs");
+            });
+            let answered: Vec<String> = (ctx.events().into_iter())
+                .filter(|e| matches!(e.kind, EventKind::Answered(_)))
+                .filter_map(|e| e.task)
+                .collect();
+            let want = if second_first { ["2", "1"] } else { ["1", "2"] };
+            assert_eq!(answered, want, "{runtime}, offload {offload}");
+        }
+    }
+}

@@ -153,6 +153,16 @@ impl serve::AsyncConn for Conn {
     async fn sleep(d: Duration) {
         sleep(d).await
     }
+
+    async fn offload(job: impl FnOnce() -> u64 + Send + 'static) -> Result<u64, String> {
+        match current() {
+            Runtime::Tokio => tokio::task::spawn_blocking(job)
+                .await
+                .map_err(|e| e.to_string()),
+            Runtime::AsyncStd => Ok(async_std::task::spawn_blocking(job).await),
+            Runtime::Smol => Ok(smol::unblock(job).await),
+        }
+    }
 }
 
 /// Runs `fut` to completion on `runtime`, on this thread: the `asyncio.run` of the seed.

@@ -27,7 +27,7 @@
 //!                 let body = match request.route {
 //!                     // The model's "database call" goes here: a timer, or a blocking sleep.
 //!                     Route::Data { id, .. } => http::data_body(id),
-//!                     Route::Cpu { id, work } => {
+//!                     Route::Cpu { id, work, .. } => {
 //!                         http::cpu_body(taskset::kernel::job(id, work.unwrap_or(1)))
 //!                     }
 //!                 };
@@ -171,6 +171,10 @@ pub enum Route {
         id: u64,
         /// `work`, within `--work`'s limit.
         work: Option<u64>,
+        /// `offload=1`: an async server runs the job on its runtime's blocking pool, so that its
+        /// executor thread goes on serving the other connections (the fix); by default it runs
+        /// it right there and holds the thread (the stall). Blocking servers have no loop to hold.
+        offload: bool,
     },
 }
 
@@ -408,6 +412,7 @@ pub fn route(target: &str) -> Result<Route, Reject> {
         "cpu" => Ok(Route::Cpu {
             id: parse_id(id)?,
             work: param(query, "work", &WORK)?,
+            offload: switch(query, "offload")?,
         }),
         _ => Err(not_found()),
     }
@@ -421,6 +426,19 @@ fn parse_id(text: &str) -> Result<u64, Reject> {
             "id: expected a whole number from 0 to {}",
             u64::MAX
         ))),
+    }
+}
+
+/// The last value of the on/off query parameter `name`: `1` or `0`, absent is off; 400 otherwise.
+fn switch(query: &str, name: &str) -> Result<bool, Reject> {
+    let last = query
+        .split('&')
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .rfind(|(key, _)| *key == name);
+    match last.map(|(_, value)| value) {
+        None | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(_) => Err(bad_request(format!("{name}: expected 0 or 1"))),
     }
 }
 
@@ -803,12 +821,17 @@ mod tests {
             data("/cpu/4?work=10"),
             Route::Cpu {
                 id: 4,
-                work: Some(10)
+                work: Some(10),
+                offload: false
             }
         );
-        assert_eq!(data("/cpu/4"), Route::Cpu { id: 4, work: None });
+        let cpu = |id, work, offload| Route::Cpu { id, work, offload };
+        assert_eq!(data("/cpu/4"), cpu(4, None, false));
+        assert_eq!(data("/cpu/4?offload=1&work=3"), cpu(4, Some(3), true));
+        assert_eq!(data("/cpu/4?offload=0"), cpu(4, None, false));
+        assert!(route("/cpu/4?offload=yes").is_err(), "offload is 0 or 1");
         // A parameter of the other route is not this route's: ignored.
-        assert_eq!(data("/cpu/4?delay_ms=x"), Route::Cpu { id: 4, work: None });
+        assert_eq!(data("/cpu/4?delay_ms=x"), cpu(4, None, false));
         assert_eq!(data("/data/4?work=x"), Route::Data { id: 4, delay: None });
     }
 

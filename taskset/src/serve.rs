@@ -142,15 +142,18 @@ fn wait_for(fds: &[i32], timeout: Option<Duration>) -> bool {
 enum Work {
     /// `/data/<id>`: wait (the handler's database call), then answer `Data <id>`.
     Wait(Duration, u64),
-    /// `/cpu/<id>`: run the kernel job `id` with these units, then answer its checksum.
-    Compute(u64, u64),
+    /// `/cpu/<id>`: run the kernel job `id` with these units (off the executor thread if asked),
+    /// then answer its checksum.
+    Compute(u64, u64, bool),
 }
 
 /// The work of `route`, with the server's defaults for what the request leaves out.
 fn work(ctx: &Ctx, route: Route) -> Work {
     match route {
         Route::Data { id, delay } => Work::Wait(delay.unwrap_or(ctx.delay()), id),
-        Route::Cpu { id, work } => Work::Compute(id, work.unwrap_or(ctx.params().work)),
+        Route::Cpu { id, work, offload } => {
+            Work::Compute(id, work.unwrap_or(ctx.params().work), offload)
+        }
     }
 }
 
@@ -218,7 +221,8 @@ pub fn connection(ctx: &Ctx, mut conn: TcpStream) {
                 std::thread::sleep(d);
                 http::data_body(data)
             }
-            Work::Compute(job, units) => http::cpu_body(kernel::job(job, units)),
+            // Already on a thread (or a process) of its own: there is no loop to hold.
+            Work::Compute(job, units, _) => http::cpu_body(kernel::job(job, units)),
         };
         let keep_alive = answer(ctx, request, &body, &mut out);
         if conn.write_all(&out).is_err() {
@@ -252,6 +256,11 @@ pub trait AsyncConn {
     fn write_all(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<()>>;
     /// Waits `d` on the runtime's timer: the async handler's database call.
     fn sleep(d: Duration) -> impl Future<Output = ()>;
+    /// Runs the CPU-bound `job` on the runtime's blocking pool and awaits its checksum (or why
+    /// it has none): `/cpu/<id>?offload=1`.
+    fn offload(
+        job: impl FnOnce() -> u64 + Send + 'static,
+    ) -> impl Future<Output = Result<u64, String>>;
 }
 
 /// The next connection from `accept` (the runtime's own accept), or None once the server is told
@@ -284,7 +293,8 @@ where
 /// the runtime's timer, so the thread serves other connections while this one waits.
 ///
 /// `/cpu` runs the kernel right here, on the executor thread: a CPU-bound handler holds its
-/// thread, and on a single-threaded runtime every other connection waits for it.
+/// thread, and on a single-threaded runtime every other connection waits for it, unless the
+/// request asks for it to be offloaded (`?offload=1`).
 pub async fn connection_async<C: AsyncConn>(ctx: &Ctx, mut conn: C) {
     let id = ctx.opened();
     let (mut reader, mut out) = (Reader::new(), Vec::new());
@@ -315,7 +325,19 @@ pub async fn connection_async<C: AsyncConn>(ctx: &Ctx, mut conn: C) {
                 C::sleep(d).await;
                 http::data_body(data)
             }
-            Work::Compute(job, units) => http::cpu_body(kernel::job(job, units)),
+            // Right here, the job holds the executor thread until it is done: on a single-threaded
+            // runtime every other connection waits for it. Offloaded, it runs on the runtime's
+            // blocking pool while this task awaits it, and the thread goes on serving.
+            Work::Compute(job, units, false) => http::cpu_body(kernel::job(job, units)),
+            Work::Compute(job, units, true) => {
+                match C::offload(move || kernel::job(job, units)).await {
+                    Ok(sum) => http::cpu_body(sum),
+                    Err(_) => {
+                        ctx.broke();
+                        break;
+                    }
+                }
+            }
         };
         let keep_alive = answer(ctx, request, &body, &mut out);
         if conn.write_all(&out).await.is_err() {

@@ -177,7 +177,7 @@ async fn answer(
             tokio::time::sleep(delay.unwrap_or(defaults.delay)).await;
             text(StatusCode::OK, http::data_body(id))
         }
-        Ok(Route::Cpu { id, work }) => {
+        Ok(Route::Cpu { id, work, .. }) => {
             let work = work.unwrap_or(defaults.work);
             // CPU work off the runtime's workers, so other connections keep being served.
             match tokio::task::spawn_blocking(move || taskset::kernel::job(id, work)).await {
