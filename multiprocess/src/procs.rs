@@ -270,7 +270,10 @@ impl<'c> Procs<'c> {
             Some(&task),
             EventKind::Panicked(why.clone()),
         );
-        if self.pool && self.jobs[j].0.is_pure() && !self.retried[j] {
+        let job = &self.jobs[j].0;
+        if self.pool && job.restarts() && !self.stopping {
+            self.queue.push_front(j);
+        } else if self.pool && job.is_pure() && !self.retried[j] {
             self.retried[j] = true;
             self.queue.push_front(j);
             self.ctx.note(&format!(

@@ -413,3 +413,46 @@ fn the_runner_outcomes_of_a_clean_run() {
     assert!(lanes.iter().all(|l| l.starts_with("pid ")), "{lanes:?}");
     assert_no_children("fetch");
 }
+
+/// Prefork: a worker killed from outside is replaced, the server goes on answering, and at the
+/// stop every worker is asked to finish and is reaped.
+#[test]
+fn a_prefork_worker_killed_is_replaced() {
+    let _serial = setup(None);
+    let ctx = ctx(Params::of(Scenario::Serve).delay_ms(10).workers(2));
+    let killer = kill_when(
+        &ctx,
+        |e| matches!(&e.kind, EventKind::Note(n) if n.ends_with("started")),
+    );
+    let served = thread::scope(|s| {
+        let server = s.spawn(|| Multiprocess.run(&ctx));
+        let pid = killer.join().expect("the killer ran");
+        let replaced = format!("replaces pid {pid}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !ctx
+            .events()
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::Note(n) if n.ends_with(&replaced)))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "no replacement: {:#?}",
+                ctx.events()
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        let addr = ctx.serving().and_then(|s| s.address()).expect("listening");
+        for id in 1..=4 {
+            let mut client =
+                taskset::net::HttpClient::connect(addr, Duration::from_secs(10)).expect("connects");
+            assert_eq!(client.get(&format!("/data/{id}")).expect("answered").0, 200);
+        }
+        ctx.serving().expect("serving").stop().tell();
+        server.join().expect("no panic")
+    });
+    let Ok(Outcome::Served(served)) = served else {
+        panic!("serve returns what it served: {served:?}")
+    };
+    assert_eq!(served.requests, 4, "{served:?}");
+    assert_no_children("prefork");
+}
