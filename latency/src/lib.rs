@@ -19,6 +19,7 @@
 //! The crate also holds the fixture of the `serve` scenarios: [`load`], an HTTP/1.1 load generator
 //! built like wrk (`cargo run --release -p latency --bin load -- URL -c 100 -d 5s`).
 
+pub mod args;
 pub mod load;
 pub mod protocol;
 mod server;

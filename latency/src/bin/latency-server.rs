@@ -55,20 +55,9 @@ fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let args: Args = match latency::args::parse() {
         Ok(args) => args,
-        Err(e) if !e.use_stderr() => {
-            // A closed stdout (`--help | head -1`) ends quietly too.
-            let _ = write!(io::stdout(), "{e}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!(
-                "{}",
-                e.render().to_string().lines().next().unwrap_or("error")
-            );
-            return ExitCode::from(2);
-        }
+        Err(status) => return status,
     };
     if !args.host.is_loopback() {
         eprintln!(

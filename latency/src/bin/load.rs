@@ -39,17 +39,9 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let args: Args = match latency::args::parse() {
         Ok(args) => args,
-        Err(e) if !e.use_stderr() => {
-            print!("{e}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            let text = e.render().to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
-            return ExitCode::from(2);
-        }
+        Err(status) => return status,
     };
     let url = match Url::parse(&args.url) {
         Ok(url) => url,
