@@ -86,7 +86,8 @@ fn helps() -> [(&'static str, String); 7] {
         (
             "work",
             format!(
-                "Units of CPU work per job (a unit is about 1 ms on one core), {} [default: 20]",
+                "Units of CPU work per job, and of serve's /cpu (a unit is about 1 ms on one core), {} \
+                 [default: 20]",
                 range(WORK)
             ),
         ),
@@ -100,8 +101,8 @@ fn helps() -> [(&'static str, String); 7] {
         (
             "workers",
             format!(
-                "Pool size of io and cpu (threads, processes or executor threads), {}, within \
-                 what the machine allows [default: the number of cores]",
+                "Pool size of io, cpu and serve (threads, processes or executor threads), {}, \
+                 within what the machine allows [default: the number of cores]",
                 range(WORKERS)
             ),
         ),

@@ -251,7 +251,7 @@ fn draw<M: Model + ?Sized>(
     let group = timeline::group(&model.label(), &report.events, report.elapsed);
     let sample = match report.job_stride {
         1 => String::new(),
-        k => format!(" · every {k}th of {} jobs drawn", p.tasks),
+        k => format!(" · one job in {k} of {} drawn", p.tasks),
     };
     let title = format!(
         "{} · {} · {}{sample} · {}",
