@@ -106,10 +106,33 @@ fn serve_gather<M: Model + Sync + ?Sized>(
         model.label(),
         describe(p)
     );
-    let server = Ctx::new(p.clone(), Output::Silent);
-    let clients = Ctx::new(p.clone(), Output::Print);
+    let (report, asked) = ask_at_once(model, p, Output::Print)?;
+    if let Outcome::Served(served) = &report.outcome {
+        say!("{}", served_line(served, report.elapsed));
+    }
+    say!(
+        "the three answers took {:.2}s (expected ≈ {} = {:.2}s)",
+        asked.as_secs_f64(),
+        expect.formula,
+        expect.ideal.as_secs_f64()
+    );
+    say!();
+    Ok((report, asked))
+}
+
+/// Serves with `model` while clients A, B, C… (`p.names()`) each ask for their data at once, on
+/// connections of their own; then stops the server. The report is the server's (its events are
+/// its connections), with the time from the first request to the last answer; the clients'
+/// lines (`Request A started`) go to `clients`.
+pub fn ask_at_once<M: Model + Sync + ?Sized>(
+    model: &M,
+    p: &Params,
+    clients: Output,
+) -> Result<(Report, Duration), Error> {
+    let server = Ctx::new(p.clone(), Output::Record);
+    let clients = Ctx::new(p.clone(), clients);
     let stop = Arc::clone(serve::serving(&server)?.stop());
-    let (report, asked) = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let serving = s.spawn(|| run_in(model, &server));
         let addr = wait_listening(&server, &serving)?;
         let start = Instant::now();
@@ -133,18 +156,7 @@ fn serve_gather<M: Model + Sync + ?Sized>(
             Some(why) => Err(Error::failed(format!("a client got no answer: {why}"))),
             None => report.map(|r| (r, asked)),
         }
-    })?;
-    if let Outcome::Served(served) = &report.outcome {
-        say!("{}", served_line(served, report.elapsed));
-    }
-    say!(
-        "the three answers took {:.2}s (expected ≈ {} = {:.2}s)",
-        asked.as_secs_f64(),
-        expect.formula,
-        expect.ideal.as_secs_f64()
-    );
-    say!();
-    Ok((report, asked))
+    })
 }
 
 /// Waits until the server of `ctx` listens, and says where; or why it never will.

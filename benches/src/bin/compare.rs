@@ -20,6 +20,7 @@ use taskset::runner::{self, Report};
 use taskset::timeline;
 use taskset::{
     Event, EventKind, Expect, Flag, Model, ModelSpec, Order, Output, Params, Pool, Runtime,
+    Scenario,
 };
 use threads::model::Threads;
 
@@ -41,10 +42,10 @@ const SPEC: ModelSpec = ModelSpec {
 };
 
 /// Every model, each async crate once per runtime: the rows of the comparison, in reading order.
-fn models() -> Vec<Box<dyn Model>> {
-    let mut all: Vec<Box<dyn Model>> = vec![Box::new(SyncBasic)];
-    all.extend(Runtime::ALL.map(|r| Box::new(AsyncSequential::new(r)) as Box<dyn Model>));
-    all.extend(Runtime::ALL.map(|r| Box::new(AsyncConcurrent::new(r)) as Box<dyn Model>));
+fn models() -> Vec<Box<dyn Model + Sync>> {
+    let mut all: Vec<Box<dyn Model + Sync>> = vec![Box::new(SyncBasic)];
+    all.extend(Runtime::ALL.map(|r| Box::new(AsyncSequential::new(r)) as Box<dyn Model + Sync>));
+    all.extend(Runtime::ALL.map(|r| Box::new(AsyncConcurrent::new(r)) as Box<dyn Model + Sync>));
     all.push(Box::new(Threads));
     all.push(Box::new(Multiprocess));
     all
@@ -61,9 +62,10 @@ fn observed(events: &[Event]) -> String {
                 let short = title.split(':').next().unwrap_or(title).trim().to_string();
                 phases.push((short, 0, None));
             }
-            EventKind::Started | EventKind::Fetching => *starts += 1,
+            EventKind::Started | EventKind::Fetching | EventKind::Asked => *starts += 1,
             EventKind::Finished
             | EventKind::Fetched
+            | EventKind::Answered(_)
             | EventKind::Failed(_)
             | EventKind::Panicked(_)
             | EventKind::TimedOut
@@ -156,7 +158,12 @@ fn run(flags: &Flags) -> Result<(), String> {
     );
     let mut groups = Vec::new();
     for model in models() {
-        let report: Report = match runner::run(model.as_ref(), &p, Output::Record) {
+        // serve runs until it is stopped: here, as in the tour, three clients ask it at once.
+        let ran = match scenario {
+            Scenario::Serve => runner::ask_at_once(model.as_ref(), &p, Output::Silent).map(|r| r.0),
+            _ => runner::run(model.as_ref(), &p, Output::Record),
+        };
+        let report: Report = match ran {
             Ok(report) => report,
             Err(e) => {
                 println!("{:<28} {:>8}   {e}", model.label(), "error");
