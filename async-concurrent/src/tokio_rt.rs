@@ -355,6 +355,11 @@ fn listen(listener: StdListener) -> Result<TcpListener, Error> {
 async fn accept(ctx: &Ctx, listener: &TcpListener) -> Option<Conn> {
     let stop = ctx.serving()?.stop();
     loop {
+        // Told first: `or` polls the accept first, and a backlog that is never empty (clients
+        // still connecting) would keep a stopped server accepting.
+        if stop.is_told() {
+            return None;
+        }
         let accepted = async { Some(listener.accept().await) }.or(async {
             stop.wait().await;
             None

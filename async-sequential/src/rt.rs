@@ -115,6 +115,11 @@ pub fn listen(listener: std::net::TcpListener) -> Result<Listener, Error> {
 pub async fn accept(ctx: &Ctx, listener: &Listener) -> Option<Conn> {
     let stop = ctx.serving()?.stop();
     loop {
+        // Told first: `or` polls the accept first, and a backlog that is never empty (clients
+        // still connecting) would keep a stopped server accepting.
+        if stop.is_told() {
+            return None;
+        }
         let accepted = async {
             Some(match listener {
                 Listener::Tokio(l) => l.accept().await.map(|(c, _)| Conn::Tokio(c)),
