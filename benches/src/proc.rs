@@ -60,15 +60,24 @@ pub const THREADS: usize = 17;
 /// Resident pages.
 pub const RSS_PAGES: usize = 21;
 
-/// The pids whose parent is this process.
-pub fn children() -> Vec<u32> {
-    let me = u64::from(std::process::id());
+/// The pids whose parent is `parent`.
+pub fn children(parent: u32) -> Vec<u32> {
+    let me = u64::from(parent);
     let Ok(dir) = fs::read_dir("/proc") else {
         return Vec::new();
     };
     let pids = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok());
     pids.filter(|pid| stat(&pid.to_string()).is_some_and(|f| f.get(PPID) == Some(&me)))
         .collect()
+}
+
+/// Clock ticks per second, the unit of `utime` and `stime`.
+pub fn ticks_per_second() -> f64 {
+    // SAFETY: sysconf only reads a system constant.
+    match unsafe { libc::sysconf(libc::_SC_CLK_TCK) } {
+        hz if hz > 0 => hz as f64,
+        _ => 100.0,
+    }
 }
 
 /// The size of a page, from the kernel's own account of this process's mappings.
