@@ -11,5 +11,5 @@
 //! whose name holds `hyper`); FastAPI runs when `$BENCH_PYTHON` (or `python3`) imports it.
 
 fn main() {
-    benches::serve::main();
+    benches::serve::bench::main();
 }

@@ -71,6 +71,19 @@ pub fn children(parent: u32) -> Vec<u32> {
         .collect()
 }
 
+/// A counter of the kernel's TCP extensions (`/proc/net/netstat`, `TcpExt:`), such as
+/// `ListenOverflows`: a header line of names, then a line of values.
+pub fn tcp_ext(name: &str) -> u64 {
+    let text = fs::read_to_string("/proc/net/netstat").unwrap_or_default();
+    let mut lines = text.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (Some(names), Some(values)) = (lines.next(), lines.next()) else {
+        return 0;
+    };
+    let at = names.split_whitespace().position(|n| n == name);
+    at.and_then(|i| values.split_whitespace().nth(i)?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Clock ticks per second, the unit of `utime` and `stime`.
 pub fn ticks_per_second() -> f64 {
     // SAFETY: sysconf only reads a system constant.
@@ -107,5 +120,6 @@ mod tests {
         let me = stat("self").expect("our own stat");
         assert!(me[THREADS] >= 1 && me[RSS_PAGES] > 0);
         assert!(page_size() >= 4096);
+        assert_eq!(tcp_ext("NoSuchCounter"), 0);
     }
 }

@@ -93,7 +93,7 @@ pub fn hold(
     bins: &Path,
     python: Option<&Path>,
 ) -> Result<Held, String> {
-    let server = server::Server::start(serve::command(s, bins, python))?;
+    let server = server::Server::start(serve::bench::command(s, bins, python))?;
     let path = |id: u64| match s.start {
         Start::Uvicorn(prefix) => format!("{prefix}/data/{id}?delay_ms=0"),
         Start::Bin(..) => format!("/data/{id}?delay_ms=0"),

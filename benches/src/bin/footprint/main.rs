@@ -358,8 +358,8 @@ impl Results {
         } else {
             sizes
         };
-        let (bins, python) = match benches::serve::binaries() {
-            Ok(bins) => (bins, benches::serve::fastapi_python()),
+        let (bins, python) = match benches::serve::bench::binaries() {
+            Ok(bins) => (bins, benches::serve::bench::fastapi_python()),
             Err(e) => {
                 self.failed.push(e);
                 return String::new();

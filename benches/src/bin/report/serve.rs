@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use benches::plan::{self, Kind, SERVE_CPU_AT, SERVE_DELAYS, SERVE_WORK, SERVERS, count};
+use benches::plan::{self, Kind, SERVE_CPU_AT, SERVE_DELAYS, SERVE_WORK, SERVERS, Server, count};
 use benches::serve::{Handler, Point, Run};
 
 /// The serve section, from the last run of `cargo bench -p benches --bench serve`.
@@ -53,10 +53,11 @@ pub fn markdown(md: &mut String, run: Option<&Run>) {
     }
 }
 
-/// hyper's point at the same C and handler.
-fn anchor<'r>(run: &'r Run, p: &Point) -> Option<&'r Point> {
+/// hyper's point at the same C and handler, for a line that holds every connection as it does
+/// (beside one that serves one or P at a time, a ratio would say nothing about either).
+fn anchor<'r>(run: &'r Run, s: &Server, p: &Point) -> Option<&'r Point> {
     let hyper = SERVERS.iter().find(|s| s.kind == Kind::Bare)?;
-    run.at(hyper.id, p.c, p.handler)
+    matches!(s.kind, Kind::Conc | Kind::Bare).then(|| run.at(hyper.id, p.c, p.handler))?
 }
 
 /// `1.41×`, `—`.
@@ -78,7 +79,7 @@ fn table(md: &mut String, run: &Run, h: Handler) {
     for s in SERVERS {
         let points = s.conns.iter().filter_map(|&c| run.at(s.id, c, h));
         for (i, p) in points.enumerate() {
-            let hyper = anchor(run, p);
+            let hyper = anchor(run, s, p);
             let _ = writeln!(
                 md,
                 "| {} | {} | {:.0} | {} | {} | {:.1} ms | {:.1} ms | {} | {:.0} ms | {} | {} | {} | {} |",
