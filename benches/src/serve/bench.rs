@@ -29,8 +29,11 @@ use crate::proc;
 use crate::provenance::{self, Provenance};
 use crate::server;
 
+/// The anchor's binary: one of the benches' own, which cargo builds for this run.
+const HYPER: &str = "hyper-anchor";
+
 /// How the bench was asked to run.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
     Full,
     Quick,
@@ -351,8 +354,17 @@ pub fn binaries() -> Result<PathBuf, String> {
     };
     let release = dir.ends_with("release");
     if let Some(cargo) = std::env::var_os("CARGO") {
+        // The model crates' binaries only: the benches' own (hyper-anchor, footprint) are cargo's
+        // to build for this run, and building them again could replace one while it runs.
         let mut build = Command::new(cargo);
-        build.args(["build", "--workspace", "--bins", "--quiet"]);
+        build.args(["build", "--bins", "--quiet"]);
+        for s in SERVERS {
+            if let Start::Bin(bin, _) = s.start
+                && bin != HYPER
+            {
+                build.args(["-p", bin]);
+            }
+        }
         if release {
             build.arg("--release");
         }
@@ -361,7 +373,9 @@ pub fn binaries() -> Result<PathBuf, String> {
             .status()
             .map_err(|e| format!("cannot run cargo build: {e}"))?;
         if !built.success() {
-            return Err(format!("cargo build --workspace --bins failed ({built})"));
+            return Err(format!(
+                "cargo build of the model crates' binaries failed ({built})"
+            ));
         }
     }
     for s in SERVERS {
@@ -394,5 +408,57 @@ pub fn fastapi_python() -> Result<PathBuf, String> {
              benches --bench serve`",
             py.display()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_c_at_each_d_and_the_cpu_handler_once_and_a_sequential_line_says_why_not_more() {
+        let tokio = SERVERS
+            .iter()
+            .find(|s| s.id == "async-concurrent (tokio)")
+            .unwrap();
+        let all = points(tokio, Mode::Full);
+        assert_eq!(all.len(), 4 * 2 + 1);
+        assert!(all.contains(&(SERVE_CPU_AT, Handler::Cpu(SERVE_WORK))));
+        assert_eq!(points(tokio, Mode::Test), vec![(10, Handler::Wait(0))]);
+        assert!(not_at(tokio).is_none());
+        let sync = SERVERS.iter().find(|s| s.id == "sync-basic").unwrap();
+        let why = not_at(sync).unwrap();
+        assert!(
+            why.contains("C = 1,000, 10,000") && why.contains("serves one at a time"),
+            "{why}"
+        );
+        let fastapi = SERVERS
+            .iter()
+            .find(|s| matches!(s.start, Start::Uvicorn(_)))
+            .unwrap();
+        assert!(
+            !points(fastapi, Mode::Full)
+                .iter()
+                .any(|(_, h)| matches!(h, Handler::Cpu(_)))
+        );
+    }
+
+    #[test]
+    fn errors_name_their_kinds_and_the_overflows_beside_a_zero() {
+        let e = Errors {
+            connect: 85,
+            overflows: 2049,
+            ..Errors::default()
+        };
+        assert_eq!(e.describe(), "85 (connect 85, 2,049 listen overflows)");
+        assert_eq!(
+            Errors {
+                overflows: 3,
+                ..Errors::default()
+            }
+            .describe(),
+            "0 (3 listen overflows)"
+        );
+        assert_eq!(Errors::default().describe(), "0");
     }
 }

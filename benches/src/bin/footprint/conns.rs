@@ -22,7 +22,7 @@ use benches::serve;
 use benches::server;
 
 use crate::table::{Row, bytes};
-use crate::units::Unit;
+use crate::units::{Unit, Who};
 
 /// Descriptors kept free beside the connections, on each side.
 const SPARE: u64 = 64;
@@ -166,6 +166,70 @@ fn quiet(server: &server::Server) -> u64 {
     last
 }
 
+/// Holds N idle connections to each server at each size (default 1,000, 10,000 and 20,000),
+/// beside the bare unit each rests on at the same N; returns the markdown table.
+pub fn table(servers: &[&'static Server], sizes: &[u64], failed: &mut Vec<String>) -> String {
+    let sizes = if sizes.is_empty() {
+        &[1_000, 10_000, 20_000][..]
+    } else {
+        sizes
+    };
+    let (bins, python) = match serve::bench::binaries() {
+        Ok(bins) => (bins, serve::bench::fastapi_python()),
+        Err(e) => {
+            failed.push(e);
+            return String::new();
+        }
+    };
+    let (mut held, mut bare, mut notes) = (Vec::new(), Vec::<Row>::new(), Vec::new());
+    let fit = |n: &&u64| match too_many(**n) {
+        Some(why) => {
+            eprintln!("{} connections: skipped: {why}", count(**n));
+            notes.push(format!("Not held, for any server: {why}."));
+            false
+        }
+        None => true,
+    };
+    let sizes: Vec<u64> = sizes.iter().filter(fit).copied().collect();
+    for &s in servers {
+        let py = match (s.start, &python) {
+            (Start::Uvicorn(_), Err(why)) => {
+                notes.push(format!("{}: {why}", s.id));
+                continue;
+            }
+            (_, py) => py.as_deref().ok(),
+        };
+        for &n in &sizes {
+            eprint!("{} idle connections to {}: ", count(n), s.id);
+            match hold(s, n, &bins, py) {
+                Ok(h) => {
+                    eprintln!("{} per connection", bytes(h.per_conn()));
+                    held.push(h);
+                }
+                Err(why) => {
+                    eprintln!("failed: {why}");
+                    failed.push(format!("{} × {}: {why}", count(n), s.id));
+                }
+            }
+            let unit = unit_of(s).filter(|u| !bare.iter().any(|r| r.unit == *u && r.n == n));
+            if let Some(unit) = unit {
+                match crate::in_child(unit, Who::Bare, n, crate::hold(unit, n, None)) {
+                    Ok(measured) => bare.push(Row {
+                        unit,
+                        who: Who::Bare,
+                        n,
+                        measured,
+                    }),
+                    Err(crate::Missed::Refused(why) | crate::Missed::Failed(why)) => {
+                        notes.push(why)
+                    }
+                }
+            }
+        }
+    }
+    markdown(&held, &bare, &notes)
+}
+
 /// The table of connections held, each beside the bare unit it rests on at the same N.
 pub fn markdown(held: &[Held], bare: &[Row], notes: &[String]) -> String {
     let mut md = String::from(
@@ -201,6 +265,13 @@ pub fn markdown(held: &[Held], bare: &[Row], notes: &[String]) -> String {
         "\n- Not measured: sync-basic, async-sequential, the pool of threads and the prefork \
          serve one connection (or P) at a time; the others wait in the kernel's listen backlog, \
          not in the server's memory.\n",
+    );
+    md.push_str(
+        "- Above the bare task, each connection of the models keeps its own buffers (the \
+         request reader's 1 KiB to start, the answer's), its future's state and its socket's \
+         registration with the runtime's reactor; hyper starts each connection's read buffer at \
+         8 KiB (its `INIT_BUFFER_SIZE`), most of its figure. A thread's figure is its stack's \
+         touched pages, as the bare thread's.\n",
     );
     notes.iter().for_each(|n| md.push_str(&format!("- {n}\n")));
     md

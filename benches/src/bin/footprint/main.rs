@@ -256,7 +256,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     let held = match servers.is_empty() {
         true => String::new(),
-        false => results.servers(&conns::chosen(&servers), &cli.sizes),
+        false => conns::table(&conns::chosen(&servers), &cli.sizes, &mut results.failed),
     };
     let Results {
         rows,
@@ -348,69 +348,6 @@ impl Results {
             }
         }
         true
-    }
-
-    /// Holds N idle connections to each server at each size (default 1,000, 10,000 and 20,000),
-    /// beside the bare unit each rests on at the same N; returns the markdown table.
-    fn servers(&mut self, servers: &[&'static benches::plan::Server], sizes: &[u64]) -> String {
-        let sizes = if sizes.is_empty() {
-            &[1_000, 10_000, 20_000][..]
-        } else {
-            sizes
-        };
-        let (bins, python) = match benches::serve::bench::binaries() {
-            Ok(bins) => (bins, benches::serve::bench::fastapi_python()),
-            Err(e) => {
-                self.failed.push(e);
-                return String::new();
-            }
-        };
-        let (mut held, mut bare, mut notes) = (Vec::new(), Vec::<Row>::new(), Vec::new());
-        let fit = |n: &&u64| match conns::too_many(**n) {
-            Some(why) => {
-                eprintln!("{} connections: skipped: {why}", count(**n));
-                notes.push(format!("Not held, for any server: {why}."));
-                false
-            }
-            None => true,
-        };
-        let sizes: Vec<u64> = sizes.iter().filter(fit).copied().collect();
-        for &s in servers {
-            let py = match (s.start, &python) {
-                (benches::plan::Start::Uvicorn(_), Err(why)) => {
-                    notes.push(format!("{}: {why}", s.id));
-                    continue;
-                }
-                (_, py) => py.as_deref().ok(),
-            };
-            for &n in &sizes {
-                eprint!("{} idle connections to {}: ", count(n), s.id);
-                match conns::hold(s, n, &bins, py) {
-                    Ok(h) => {
-                        eprintln!("{} per connection", bytes(h.per_conn()));
-                        held.push(h);
-                    }
-                    Err(why) => {
-                        eprintln!("failed: {why}");
-                        self.failed.push(format!("{} × {}: {why}", count(n), s.id));
-                    }
-                }
-                let unit =
-                    conns::unit_of(s).filter(|u| !bare.iter().any(|r| r.unit == *u && r.n == n));
-                if let Some(unit) = unit {
-                    match in_child(unit, Who::Bare, n, hold(unit, n, None)) {
-                        Ok(measured) => bare.push(Row {
-                            unit,
-                            who: Who::Bare,
-                            n,
-                            measured,
-                        }),
-                        Err(Missed::Refused(why) | Missed::Failed(why)) => notes.push(why),
-                    }
-                }
-            }
-        }
-        conns::markdown(&held, &bare, &notes)
     }
 
     /// Says at once (stderr) that N units of `unit` are skipped and why, and keeps the line for

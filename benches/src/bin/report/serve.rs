@@ -145,3 +145,57 @@ fn ten_thousand(md: &mut String, run: &Run) {
     }
     md.push('\n');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use benches::serve::Errors;
+
+    fn point(line: &str, c: u64, rps: f64, p99_ms: f64, timeouts: u64) -> Point {
+        Point {
+            line: line.into(),
+            c,
+            handler: Handler::Wait(100),
+            rps,
+            ideal: Some(c as f64 * 10.0),
+            p50_ms: 100.0,
+            p99_ms,
+            max_ms: p99_ms,
+            errors: Errors::default(),
+            timeouts,
+            requests: 1,
+            cpu_s: 0.0,
+            peak_rss: 1 << 20,
+            served: String::new(),
+        }
+    }
+
+    #[test]
+    fn lines_read_against_hyper_and_a_sequential_line_says_why_it_is_missing() {
+        let run = Run {
+            points: vec![
+                point("hyper (tokio)", 10_000, 50_000.0, 200.0, 0),
+                point("async-concurrent (tokio)", 10_000, 45_000.0, 300.0, 0),
+                point("sync-basic", 100, 10.0, 101.0, 99),
+            ],
+            skipped: vec!["sync-basic not run at C = 1,000, 10,000".into()],
+            seconds: 3.0,
+        };
+        let mut md = String::new();
+        markdown(&mut md, Some(&run));
+        let tokio = "| async-concurrent (tokio) | 10,000 | 45000 | 0.45 | 0.90× | 100.0 ms | 300.0 ms | 1.50× |";
+        assert!(md.contains(tokio), "{md}");
+        assert!(
+            md.contains("| sync-basic | 100 | 10 | 0.01 | — |"),
+            "no ratio for it: {md}"
+        );
+        assert!(
+            md.contains("| sync-basic | not run: at C = 100, 10 req/s and 99 timeouts in 3 s |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- sync-basic not run at C = 1,000, 10,000"),
+            "{md}"
+        );
+    }
+}
