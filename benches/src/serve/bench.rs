@@ -5,8 +5,9 @@
 //! iteration: criterion is not used. Each line at each C and handler is one fresh server: started
 //! from its binary (built here, in this bench's profile), checked (a `/data` and a `/cpu` answer
 //! against the kernel's own result), loaded for a few seconds, read from `/proc` (CPU time,
-//! `VmHWM`), stopped with SIGTERM. The load generator runs in this process, on one thread per
-//! core; it was checked against wrk on the same servers. The figures go to
+//! `VmHWM`), stopped with SIGTERM. The load generator is a process of its own too (its binary,
+//! `--json`, one thread per core, fresh for every point as a run of wrk is; see [`load`]); it was
+//! checked against wrk on the same servers. The figures go to
 //! `<target>/criterion/serve/results.json`, which the report reads.
 //!
 //! Handlers: `/data` at D = 0 (the server's own cost: requests/s, CPU per request) and at
@@ -20,7 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use latency::load::{self, Config, Stop, Url};
+use latency::load;
+use serde::Deserialize;
 use taskset::{http, kernel};
 
 use super::{Errors, Handler, Point, Run, TIMEOUT};
@@ -31,6 +33,9 @@ use crate::server;
 
 /// The anchor's binary: one of the benches' own, which cargo builds for this run.
 const HYPER: &str = "hyper-anchor";
+
+/// The load generator's binary (the latency crate's).
+const LOAD: &str = "load";
 
 /// How the bench was asked to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +107,7 @@ pub fn main() {
                 Handler::Cpu(_) => Some(plan::cores() as f64 / job),
             };
             let command = command(s, &bins, py);
-            let point = measure(s, command, c, handler, ideal, mode.seconds());
+            let point = measure(s, command, &bins, c, handler, ideal, mode.seconds());
             let point = point.unwrap_or_else(|e| {
                 fail(&format!("{} at C = {c}, {}: {e}", s.id, handler.label()))
             });
@@ -191,6 +196,7 @@ fn not_at(s: &Server) -> Option<String> {
 fn measure(
     s: &Server,
     command: Command,
+    bins: &Path,
     c: u64,
     h: Handler,
     ideal: Option<f64>,
@@ -198,17 +204,9 @@ fn measure(
 ) -> Result<Point, String> {
     let server = server::Server::start(command)?;
     check(server.addr, s, h)?;
-    let url = Url::parse(&format!("http://{}{}", server.addr, h.path(s)))?;
-    let threads = plan::cores().min(c);
-    let config = Config {
-        url,
-        connections: c,
-        threads,
-        stop: Stop::After(t),
-        timeout: TIMEOUT,
-    };
+    let url = format!("http://{}{}", server.addr, h.path(s));
     let (cpu, overflows) = (server.cpu_seconds(), proc::tcp_ext("ListenOverflows"));
-    let load = load::run(&config).map_err(|e| e.to_string())?;
+    let load = load(bins, &url, c, t)?;
     let overflows = proc::tcp_ext("ListenOverflows").saturating_sub(overflows);
     let cpu_s = server.cpu_seconds() - cpu;
     let peak_rss = server.peak_rss();
@@ -217,7 +215,7 @@ fn measure(
         println!("warning: serve/{}: {e}: killed", s.id);
         format!("NOT STOPPED: {e}")
     });
-    let e = load.errors;
+    let e = &load.errors;
     Ok(Point {
         line: s.id.to_string(),
         c,
@@ -240,6 +238,69 @@ fn measure(
         peak_rss,
         served,
     })
+}
+
+/// What the load generator's `--json` line says, as far as a point needs it.
+#[derive(Deserialize)]
+struct Loaded {
+    requests: u64,
+    requests_per_sec: f64,
+    non_2xx: u64,
+    errors: LoadErrors,
+    latency: Latency,
+}
+
+/// Its failures by kind.
+#[derive(Deserialize)]
+struct LoadErrors {
+    connect: u64,
+    read: u64,
+    write: u64,
+    timeout: u64,
+}
+
+/// Its latency as wrk reports it.
+#[derive(Deserialize)]
+struct Latency {
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+/// C connections to `url` for `t` from the load generator's binary: a fresh process for every
+/// point, as a run of wrk is. (In this process, with a heap already warm from earlier points, it
+/// opened 10,000 connections fast enough to overflow listen queues that a fresh `load` or wrk
+/// never did: the connect storm, not the server, would have set the errors.)
+fn load(bins: &Path, url: &str, c: u64, t: Duration) -> Result<Loaded, String> {
+    let (conns, threads) = (c.to_string(), plan::cores().min(c).to_string());
+    let (run, timeout) = (
+        format!("{}ms", t.as_millis()),
+        format!("{}ms", TIMEOUT.as_millis()),
+    );
+    let mut command = Command::new(bins.join(LOAD));
+    command.args([
+        url,
+        "-c",
+        &conns,
+        "-t",
+        &threads,
+        "-d",
+        &run,
+        "--timeout",
+        &timeout,
+        "--json",
+    ]);
+    let out = command
+        .output()
+        .map_err(|e| format!("cannot run {LOAD}: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(format!(
+            "{LOAD}: {}",
+            err.lines().next().unwrap_or("failed")
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("{LOAD}'s line: {e}"))
 }
 
 /// One line of output for a point.
@@ -358,6 +419,7 @@ pub fn binaries() -> Result<PathBuf, String> {
         // to build for this run, and building them again could replace one while it runs.
         let mut build = Command::new(cargo);
         build.args(["build", "--bins", "--quiet"]);
+        build.args(["-p", "latency"]);
         for s in SERVERS {
             if let Start::Bin(bin, _) = s.start
                 && bin != HYPER
@@ -378,16 +440,15 @@ pub fn binaries() -> Result<PathBuf, String> {
             ));
         }
     }
-    for s in SERVERS {
-        if let Start::Bin(bin, _) = s.start
-            && !dir.join(bin).is_file()
-        {
-            return Err(format!(
-                "no {} binary in {}: cargo build --release --workspace first",
-                bin,
-                dir.display()
-            ));
-        }
+    let bins = SERVERS.iter().filter_map(|s| match s.start {
+        Start::Bin(bin, _) => Some(bin),
+        Start::Uvicorn(_) => None,
+    });
+    if let Some(missing) = bins.chain([LOAD]).find(|bin| !dir.join(bin).is_file()) {
+        let dir = dir.display();
+        return Err(format!(
+            "no {missing} binary in {dir}: cargo build --release --workspace first"
+        ));
     }
     Ok(dir.to_path_buf())
 }
