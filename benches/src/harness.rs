@@ -44,7 +44,7 @@ pub fn main(w: &'static Workload) {
     });
     ran.expect("a pool of threads, one per core");
     if measuring() {
-        Provenance::now(w).write();
+        Provenance::now(w.name).write();
     }
     c.final_summary();
 }

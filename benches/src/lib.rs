@@ -21,3 +21,5 @@ pub mod out;
 pub mod plan;
 pub mod proc;
 pub mod provenance;
+pub mod serve;
+pub mod server;

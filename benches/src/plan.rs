@@ -86,6 +86,8 @@ pub enum Model {
     TokioMt,
     /// async-concurrent on a current-thread tokio runtime where the model would use several.
     TokioCt,
+    /// async-concurrent as thread-per-core tokio: a current-thread runtime and a listener per core.
+    PerCore,
     /// async-concurrent on async-std (discontinued upstream: the legacy runtime).
     AsyncStd,
     /// async-concurrent on smol.
@@ -100,10 +102,10 @@ pub enum Model {
 
 impl Model {
     /// Every model, in report order.
-    pub const ALL: [Model; 10] = {
+    pub const ALL: [Model; 11] = {
         use Model::*;
         [
-            Sync, Seq, Tokio, TokioMt, TokioCt, AsyncStd, Smol, Threads, Rayon, Processes,
+            Sync, Seq, Tokio, TokioMt, TokioCt, PerCore, AsyncStd, Smol, Threads, Rayon, Processes,
         ]
     };
 
@@ -115,6 +117,7 @@ impl Model {
             Model::Tokio => "async-concurrent (tokio)",
             Model::TokioMt => "async-concurrent (tokio, multi-thread)",
             Model::TokioCt => "async-concurrent (tokio, current-thread)",
+            Model::PerCore => "async-concurrent (tokio, thread-per-core)",
             Model::AsyncStd => "async-concurrent (async-std)",
             Model::Smol => "async-concurrent (smol)",
             Model::Threads => "threads",
@@ -320,6 +323,74 @@ pub static BLOCKING: Workload = Workload {
         Conc Processes "multiprocess"                             N_BLOCK  3000 |_, c| runner(&multiprocess::model::Multiprocess, c.params());
         Bare -         "bare Command::spawn + sleep"              N_BLOCK  3000 |_, c| bare::processes_sleeping(c.params());
     },
+};
+
+/// One server of the `serve` workload, in a process of its own (see `benches/benches/serve.rs`).
+#[derive(Clone, Copy, Debug)]
+pub struct Server {
+    /// `Conc` holds every connection at once, `Base` and `Seq` serve one (or P) at a time, `Stall`
+    /// blocks its event loop, `Bare` is the anchor the async models are read against (hyper).
+    pub kind: Kind,
+    /// The model it is (`None`: hyper and FastAPI, drawn as references).
+    pub model: Option<Model>,
+    /// Its name in the output and the report.
+    pub id: &'static str,
+    /// The connection counts C it runs at.
+    pub conns: &'static [u64],
+    /// How it starts.
+    pub start: Start,
+}
+
+/// How a server starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Start {
+    /// A binary of the workspace, with these arguments (`{P}`: the cores).
+    Bin(&'static str, &'static [&'static str]),
+    /// `benches/python/fastapi_app.py` under uvicorn; its `/data` routes under this prefix.
+    Uvicorn(&'static str),
+}
+
+/// The rows of the `serve` workload (kind, model, id, C, how it starts).
+macro_rules! servers {
+    (@model -) => { None };
+    (@model $m:ident) => { Some(Model::$m) };
+    (@start bin $bin:literal $args:expr) => { Start::Bin($bin, &$args) };
+    (@start uvicorn $prefix:literal) => { Start::Uvicorn($prefix) };
+    ($($kind:ident $model:tt $id:literal $conns:ident $how:ident $what:literal $($args:expr)?;)*) => {
+        &[$(Server { kind: Kind::$kind, model: servers!(@model $model), id: $id, conns: &$conns,
+            start: servers!(@start $how $what $($args)?) }),*]
+    };
+}
+
+/// The connection counts of the servers that hold them all.
+pub const C_ALL: [u64; 4] = [10, 100, 1_000, 10_000];
+/// Servers that serve one (or P) connection at a time: at 10 and 100 the other C − P already wait
+/// and time out; at 1,000 and 10,000 they would only wait and time out in greater numbers.
+const C_FEW: [u64; 2] = [10, 100];
+
+/// The handler's waits D of the `serve` workload, in ms: the server's own cost, and C / D.
+pub const SERVE_DELAYS: [u64; 2] = [0, 100];
+/// The CPU handler's work W (kernel units, about 1 ms each), run at [`SERVE_CPU_AT`] connections.
+pub const SERVE_WORK: u64 = 1;
+/// The connections of the CPU handler's line.
+pub const SERVE_CPU_AT: u64 = 100;
+
+/// Every server of the `serve` workload, in report order: the models, hyper, the seed's FastAPI.
+pub static SERVERS: &[Server] = servers! {
+    // kind model  id                                            C      how it starts
+    Base Sync      "sync-basic"                                  C_FEW  bin "sync-basic" ["serve"];
+    Seq  Seq       "async-sequential (tokio)"                    C_FEW  bin "async-sequential" ["serve"];
+    Conc Tokio     "async-concurrent (tokio)"                    C_ALL  bin "async-concurrent" ["serve"];
+    Conc PerCore   "async-concurrent (tokio, thread-per-core)"   C_ALL  bin "async-concurrent" ["serve", "--per-core"];
+    Conc TokioCt   "async-concurrent (tokio, current-thread)"    C_ALL  bin "async-concurrent" ["serve", "--workers", "1"];
+    Conc Smol      "async-concurrent (smol)"                     C_ALL  bin "async-concurrent" ["serve", "--runtime", "smol"];
+    Conc AsyncStd  "async-concurrent (async-std)"                C_ALL  bin "async-concurrent" ["serve", "--runtime", "async-std"];
+    Conc Threads   "threads"                                     C_ALL  bin "threads" ["serve"];
+    Seq  Threads   "threads (pool of P)"                         C_FEW  bin "threads" ["serve", "--workers", "{P}"];
+    Seq  Processes "multiprocess (prefork P)"                    C_FEW  bin "multiprocess" ["serve"];
+    Bare -         "hyper (tokio)"                               C_ALL  bin "hyper-anchor" [];
+    Conc -         "FastAPI (uvicorn): await asyncio.sleep"      C_ALL  uvicorn "";
+    Stall -        "FastAPI (uvicorn): time.sleep"               C_FEW  uvicorn "/blocking";
 };
 
 /// Every workload, in report order.

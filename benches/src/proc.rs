@@ -60,15 +60,37 @@ pub const THREADS: usize = 17;
 /// Resident pages.
 pub const RSS_PAGES: usize = 21;
 
-/// The pids whose parent is this process.
-pub fn children() -> Vec<u32> {
-    let me = u64::from(std::process::id());
+/// The pids whose parent is `parent`.
+pub fn children(parent: u32) -> Vec<u32> {
+    let me = u64::from(parent);
     let Ok(dir) = fs::read_dir("/proc") else {
         return Vec::new();
     };
     let pids = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok());
     pids.filter(|pid| stat(&pid.to_string()).is_some_and(|f| f.get(PPID) == Some(&me)))
         .collect()
+}
+
+/// A counter of the kernel's TCP extensions (`/proc/net/netstat`, `TcpExt:`), such as
+/// `ListenOverflows`: a header line of names, then a line of values.
+pub fn tcp_ext(name: &str) -> u64 {
+    let text = fs::read_to_string("/proc/net/netstat").unwrap_or_default();
+    let mut lines = text.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (Some(names), Some(values)) = (lines.next(), lines.next()) else {
+        return 0;
+    };
+    let at = names.split_whitespace().position(|n| n == name);
+    at.and_then(|i| values.split_whitespace().nth(i)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Clock ticks per second, the unit of `utime` and `stime`.
+pub fn ticks_per_second() -> f64 {
+    // SAFETY: sysconf only reads a system constant.
+    match unsafe { libc::sysconf(libc::_SC_CLK_TCK) } {
+        hz if hz > 0 => hz as f64,
+        _ => 100.0,
+    }
 }
 
 /// The size of a page, from the kernel's own account of this process's mappings.
@@ -98,5 +120,6 @@ mod tests {
         let me = stat("self").expect("our own stat");
         assert!(me[THREADS] >= 1 && me[RSS_PAGES] > 0);
         assert!(page_size() >= 4096);
+        assert_eq!(tcp_ext("NoSuchCounter"), 0);
     }
 }

@@ -8,7 +8,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::Workload;
 use crate::proc::Fields;
 
 /// What made one workload's results.
@@ -27,15 +26,15 @@ pub struct Provenance {
 }
 
 impl Provenance {
-    /// Now, for workload `w`, with this bench binary's own arguments.
-    pub fn now(w: &Workload) -> Provenance {
+    /// Now, for the workload named `w`, with this bench binary's own arguments.
+    pub fn now(w: &str) -> Provenance {
         // cargo runs each bench binary with `--bench` after the user's arguments.
         let args = std::env::args()
             .skip(1)
             .filter(|a| a != "--bench")
             .collect();
         Provenance {
-            workload: w.name.to_string(),
+            workload: w.to_string(),
             date: now_utc(),
             commit: commit(),
             args,

@@ -107,3 +107,27 @@ fn an_unknown_unit_is_refused_in_one_line_with_status_2() {
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     assert!(stderr.contains("fibers"), "{stderr}");
 }
+
+#[test]
+fn a_hundred_idle_connections_to_hyper_cost_a_positive_number_of_bytes_each() {
+    let (output, path) = footprint(&["--servers", "hyper", "--sizes", "100"], "servers");
+    let written = std::fs::read_to_string(&path).expect("the table was written");
+    let _ = std::fs::remove_file(&path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status
+    );
+    let row = written
+        .lines()
+        .find(|l| l.starts_with("| hyper (tokio) | 100 |"));
+    let cells: Vec<&str> = row.expect(&written).split('|').map(str::trim).collect();
+    // | server | N | RSS before | RSS with N | per connection | rests on | …
+    assert!(parse_bytes(cells[5]) > 0.0, "{written}");
+    assert_eq!(cells[6], "tokio task", "{written}");
+    assert!(
+        !written.contains("# Memory per idle unit"),
+        "no unit table: {written}"
+    );
+}

@@ -15,6 +15,7 @@
 //! cargo run -p benches --release --bin footprint -- --units tokio,threads --sizes 1000,10000
 //! ```
 
+mod conns;
 mod probe;
 mod table;
 mod units;
@@ -48,6 +49,10 @@ struct Cli {
     /// 1000,10000,100000; processes 100,1000]
     #[arg(long, value_delimiter = ',', value_name = "N,...", value_parser = size)]
     sizes: Vec<u64>,
+    /// Servers to hold N idle keep-alive connections to, by part of their name, comma-separated
+    /// (`all`, `tokio,hyper`) [default: all, unless --units is given; N: 1000,10000,20000]
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    servers: Vec<String>,
     /// How long each unit waits, in ms [default: long enough for all N to start first]
     #[arg(long = "hold-ms", value_name = "MS", value_parser = hold_ms)]
     hold_ms: Option<u64>,
@@ -234,10 +239,9 @@ enum Missed {
 /// Runs every (unit, N, who) in a child, prints and writes the table; exit 0 if all went well,
 /// 2 if nothing could be measured, 1 if a child failed.
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
-    let chosen = if cli.units.is_empty() {
-        Unit::ALL.to_vec()
-    } else {
-        cli.units.clone()
+    let (chosen, servers) = match (cli.units.is_empty(), cli.servers.is_empty()) {
+        (true, true) => (Unit::ALL.to_vec(), vec!["all".to_string()]),
+        _ => (cli.units.clone(), cli.servers.clone()),
     };
     let mut results = Results::default();
     for unit in chosen {
@@ -250,12 +254,21 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         sizes.dedup();
         results.unit(unit, &sizes, cli.hold_ms);
     }
+    let held = match servers.is_empty() {
+        true => String::new(),
+        false => conns::table(&conns::chosen(&servers), &cli.sizes, &mut results.failed),
+    };
     let Results {
         rows,
         skipped,
         failed,
     } = results;
-    let mut md = table::markdown(&rows, &skipped, &table::notes(&rows));
+    // Only servers asked for: no unit table.
+    let mut md = match rows.is_empty() && skipped.is_empty() {
+        true => String::new(),
+        false => table::markdown(&rows, &skipped, &table::notes(&rows)),
+    };
+    md.push_str(&held);
     failed
         .iter()
         .for_each(|why| md.push_str(&format!("- FAILED: {why}\n")));
@@ -269,11 +282,13 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     std::fs::write(&out, &md).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("table written to {}", out.display());
-    Ok(match (failed.is_empty(), rows.is_empty()) {
-        (false, _) => ExitCode::FAILURE,
-        (true, true) => ExitCode::from(2),
-        (true, false) => ExitCode::SUCCESS,
-    })
+    Ok(
+        match (failed.is_empty(), rows.is_empty() && held.is_empty()) {
+            (false, _) => ExitCode::FAILURE,
+            (true, true) => ExitCode::from(2),
+            (true, false) => ExitCode::SUCCESS,
+        },
+    )
 }
 
 /// What the measuring children found: rows, sizes skipped (with why) and failures.

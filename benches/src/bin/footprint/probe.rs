@@ -43,7 +43,7 @@ pub fn sample(with_kids: bool) -> Sample {
         kids: 0,
     };
     if with_kids {
-        for pid in proc::children() {
+        for pid in proc::children(std::process::id()) {
             let kid = proc::stat(&pid.to_string()).unwrap_or_default();
             s.rss += get(&kid, RSS_PAGES) * proc::page_size();
             s.cpu += ticks(&kid);
@@ -95,7 +95,7 @@ pub fn figures(with_kids: bool) -> Figures {
         ..Figures::default()
     };
     if with_kids {
-        for pid in proc::children() {
+        for pid in proc::children(std::process::id()) {
             let rollup = Fields::of(&format!("/proc/{pid}/smaps_rollup"));
             let status = Fields::of(&format!("/proc/{pid}/status"));
             f.kids += 1;

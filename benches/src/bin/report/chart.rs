@@ -13,7 +13,10 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use benches::plan::{ALL, Ideal, Kind, Line, Model, Workload, count, fmt_ns};
+use benches::plan::{
+    ALL, C_ALL, Ideal, Kind, Line, Model, SERVE_DELAYS, SERVERS, Workload, count, fmt_ns,
+};
+use benches::serve::{Handler, Run};
 
 use crate::data::{self, Results};
 use crate::python::Python;
@@ -26,11 +29,13 @@ const SHARED: RGBColor = RGBColor(90, 90, 90);
 const IDEAL: RGBColor = RGBColor(170, 170, 170);
 const GREY: RGBColor = RGBColor(110, 110, 110);
 
-/// A colour per model, the same in every picture (the tab10 palette, in [`Model::ALL`] order).
+/// A colour per model, the same in every picture (tab10, and a light orange for thread-per-core
+/// beside tokio's, in [`Model::ALL`] order).
 #[rustfmt::skip]
 fn colour(m: Model) -> RGBColor {
-    const PALETTE: [(u8, u8, u8); 10] = [(127, 127, 127), (188, 189, 34), (214, 39, 40), (255, 127, 14),
-        (140, 86, 75), (31, 119, 180), (44, 160, 44), (148, 103, 189), (23, 190, 207), (227, 119, 194)];
+    const PALETTE: [(u8, u8, u8); 11] = [(127, 127, 127), (188, 189, 34), (214, 39, 40), (255, 127, 14),
+        (140, 86, 75), (255, 187, 120), (31, 119, 180), (44, 160, 44), (148, 103, 189), (23, 190, 207),
+        (227, 119, 194)];
     let (r, g, b) = PALETTE[Model::ALL.iter().position(|x| *x == m).expect("a model of the plan")];
     RGBColor(r, g, b)
 }
@@ -204,74 +209,220 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
 
 /// One workload's picture: the chart on the left, the legend on the right.
 fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()> {
-    let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (top, body) = root.split_vertically(60);
     let what = match w.ideal {
         Ideal::Wait => "time of one iteration (all N)".to_string(),
         _ => format!("time per {}", w.unit),
     };
+    let title = format!("{} — {}", w.name, w.about);
     let sub = format!("criterion's median {what} against N, log-log · {stamp}");
-    top.draw(&Text::new(
-        format!("{} — {}", w.name, w.about),
-        (16, 10),
-        ("sans-serif", 20),
-    ))?;
-    top.draw(&Text::new(
-        sub,
-        (16, 36),
-        ("sans-serif", 14).into_font().color(&GREY),
-    ))?;
-    let (plot, legend) = body.split_horizontally(WIDTH - LEGEND);
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
-        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
-    }
-    let sizes = w.sizes().into_iter().map(|n| n as f64);
-    let xs: Vec<f64> = sizes.filter(|n| (x0..=x1).contains(n)).collect();
-    let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(16)
-        .x_label_area_size(46)
-        .y_label_area_size(84)
-        .build_cartesian_2d(
-            (x0 / 1.4..x1 * 1.4).log_scale().with_key_points(xs),
-            (y0..y1).log_scale().with_key_points(ticks(y0, y1)),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc("N")
-        .y_desc(what)
-        .x_label_formatter(&|v| count(v.round() as u64))
-        .y_label_formatter(&|v| fmt_ns(*v))
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 15))
-        .bold_line_style(RGBColor(225, 225, 225))
-        .draw()?;
-    for s in series.iter().filter(|s| !s.points.is_empty()) {
-        let pts = s.points.clone();
-        match s.stroke.style(s.colour) {
-            (style, None) => chart.draw_series(once(PathElement::new(pts, style)))?,
-            (style, Some((d, g))) => {
-                chart.draw_series(once(DashedPathElement::new(pts, d, g, style)))?
-            }
-        };
-        if s.stroke != Stroke::Thin {
-            chart.draw_series(
-                s.points
-                    .iter()
-                    .map(|&p| Circle::new(p, 3, s.colour.filled())),
-            )?;
-        }
-    }
-    key(&legend, series)
+    let (plot, legend) = picture(path, WIDTH, &title, &sub)?;
+    let axes = Axes {
+        x: "N",
+        y: &what,
+        keys: w.sizes(),
+        y_label: &|v| fmt_ns(*v),
+    };
+    axes.plot(&plot, series)?;
+    key(&legend, series, &NOTES)
 }
 
+/// A picture at `path` with its title and subtitle; returns the areas of the plot and the legend.
+fn picture<'a>(path: &'a Path, wide: u32, title: &str, sub: &str) -> Result<(Area<'a>, Area<'a>)> {
+    let root = SVGBackend::new(path, (wide, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (top, body) = root.split_vertically(60);
+    top.draw(&Text::new(title.to_string(), (16, 10), ("sans-serif", 20)))?;
+    let grey = ("sans-serif", 14).into_font().color(&GREY);
+    top.draw(&Text::new(sub.to_string(), (16, 36), grey))?;
+    Ok(body.split_horizontally(wide - LEGEND))
+}
+
+/// An area of a picture.
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// The axes of one plot: log-log, ticks on the x keys that the series reach.
+struct Axes<'a> {
+    x: &'a str,
+    y: &'a str,
+    keys: Vec<u64>,
+    y_label: &'a dyn Fn(&f64) -> String,
+}
+
+impl Axes<'_> {
+    /// Draws the series on `area`: each in its stroke, with a dot at every measured size.
+    fn plot(&self, area: &Area<'_>, series: &[Series]) -> Result<()> {
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
+            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+        }
+        let keys = self.keys.iter().map(|&n| n as f64);
+        let xs: Vec<f64> = keys.filter(|n| (x0..=x1).contains(n)).collect();
+        let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
+        let mut chart = ChartBuilder::on(area)
+            .margin(16)
+            .x_label_area_size(46)
+            .y_label_area_size(84)
+            .build_cartesian_2d(
+                (x0 / 1.4..x1 * 1.4).log_scale().with_key_points(xs),
+                (y0..y1).log_scale().with_key_points(ticks(y0, y1)),
+            )?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x)
+            .y_desc(self.y)
+            .x_label_formatter(&|v| count(v.round() as u64))
+            .y_label_formatter(self.y_label)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 15))
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()?;
+        for s in series.iter().filter(|s| !s.points.is_empty()) {
+            let pts = s.points.clone();
+            match s.stroke.style(s.colour) {
+                (style, None) => chart.draw_series(once(PathElement::new(pts, style)))?,
+                (style, Some((d, g))) => {
+                    chart.draw_series(once(DashedPathElement::new(pts, d, g, style)))?
+                }
+            };
+            if s.stroke != Stroke::Thin {
+                let dots = s
+                    .points
+                    .iter()
+                    .map(|&p| Circle::new(p, 3, s.colour.filled()));
+                chart.draw_series(dots)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The serve picture: requests/s against C at D = 0 and at D = 100 ms, side by side, with the
+/// ideal C / D; the models solid (dotted where they serve one or P at a time), hyper grey dashed,
+/// FastAPI black dashed (dotted: its blocking handler). Returns its path, if there are points.
+pub fn draw_serve(run: &Run, dir: &Path, stamp: &str) -> Result<Option<PathBuf>> {
+    let panels = SERVE_DELAYS.map(|d| (d, serve_series(run, Handler::Wait(d))));
+    if !panels
+        .iter()
+        .any(|(_, series)| series.iter().any(|s| !s.points.is_empty()))
+    {
+        return Ok(None);
+    }
+    let path = dir.join("chart-serve.svg");
+    let title =
+        "serve — requests/s against C keep-alive connections, each server in its own process";
+    let sub = format!(
+        "latency::load, {} s per point, log-log · {stamp}",
+        run.seconds
+    );
+    // The picture is written when its areas are dropped, at the end of this block.
+    {
+        let (plot, legend) = picture(&path, WIDTH + 300, title, &sub)?;
+        let (left, right) = plot.split_horizontally((WIDTH + 300 - LEGEND) / 2);
+        for ((d, series), area) in panels.iter().zip([left, right]) {
+            let y = match d {
+                0 => "requests/s at D = 0 (the server's own cost)".to_string(),
+                d => format!("requests/s at D = {d} ms (ideal C / D)"),
+            };
+            let label = |v: &f64| count(v.round() as u64);
+            let axes = Axes {
+                x: "C",
+                y: &y,
+                keys: C_ALL.to_vec(),
+                y_label: &label,
+            };
+            axes.plot(&area, series)
+                .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        }
+        key(&legend, &panels[1].1, &SERVE_NOTES)?;
+    }
+    Ok(Some(path))
+}
+
+/// The lines of the serve picture at handler `h`, in plan order, then the ideal.
+fn serve_series(run: &Run, h: Handler) -> Vec<Series> {
+    let mut all: Vec<Series> = SERVERS
+        .iter()
+        .map(|s| {
+            let at = |&c: &u64| Some((c as f64, run.at(s.id, c, h)?.rps));
+            let points: Vec<(f64, f64)> = s.conns.iter().filter_map(at).collect();
+            let (colour, stroke) = match (s.model, s.kind) {
+                (Some(m), Kind::Conc) => (colour(m), Stroke::Solid),
+                (Some(m), _) => (colour(m), Stroke::Dotted),
+                (None, Kind::Bare) => (SHARED, Stroke::Dashed),
+                (None, Kind::Stall) => (BLACK, Stroke::Dotted),
+                (None, _) => (BLACK, Stroke::Dashed),
+            };
+            let points = if points.len() > 1 { points } else { Vec::new() };
+            Series {
+                name: s.id.to_string(),
+                colour,
+                stroke,
+                indent: false,
+                points,
+            }
+        })
+        .collect();
+    if let Handler::Wait(d) = h
+        && d > 0
+    {
+        let points = C_ALL
+            .iter()
+            .map(|&c| (c as f64, c as f64 * 1e3 / d as f64))
+            .collect();
+        let name = format!("ideal: C / D, D = {d} ms");
+        all.push(Series {
+            name,
+            colour: IDEAL,
+            stroke: Stroke::Thin,
+            indent: false,
+            points,
+        });
+    }
+    all
+}
+
+/// How to read the serve picture's strokes.
+const SERVE_NOTES: [Note; 5] = [
+    (
+        |s| s.stroke == Stroke::Solid,
+        "solid: holds every connection at once",
+    ),
+    (
+        |s| s.stroke == Stroke::Dotted,
+        "dotted: one (or P) at a time, or a blocked loop",
+    ),
+    (|s| s.colour == SHARED, "grey dashed: hyper, the anchor"),
+    (
+        |s| s.colour == BLACK,
+        "black: FastAPI under uvicorn, the seed's framework",
+    ),
+    (|_| true, "dots: the connection counts measured"),
+];
+
+/// A line under the legend, shown when a drawn series is of its kind.
+type Note = (fn(&Series) -> bool, &'static str);
+
+/// How to read the workloads' strokes.
+const NOTES: [Note; 6] = [
+    (|_| true, "solid: a model, run through its own library"),
+    (|_| true, "dashed: its bare primitive, in its colour"),
+    (
+        |s| s.colour == SHARED,
+        "grey dashed: the floor of several models",
+    ),
+    (
+        |s| s.name.ends_with("stall"),
+        "dotted: the stall, a blocking call on the loop",
+    ),
+    (
+        |s| s.colour == BLACK,
+        "black dotted: the seed's Python asyncio",
+    ),
+    (|_| true, "dots: the sizes measured"),
+];
+
 /// The legend: every series with its stroke, models once each; then how to read the strokes.
-fn key<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, series: &[Series]) -> Result<()>
-where
-    DB::ErrorType: 'static,
-{
+fn key(area: &Area<'_>, series: &[Series], notes: &[Note]) -> Result<()> {
     let mut y = 24;
     for s in series {
         let x = if s.indent { 28 } else { 8 };
@@ -284,32 +435,13 @@ where
             true => (format!("{} (one size: in the tables)", s.name), &GREY),
             false => (s.name.clone(), &BLACK),
         };
-        area.draw(&Text::new(
-            name,
-            (x + 38, y + 1),
-            ("sans-serif", 14).into_font().color(ink),
-        ))?;
+        let font = ("sans-serif", 14).into_font().color(ink);
+        area.draw(&Text::new(name, (x + 38, y + 1), font))?;
         y += 21;
     }
-    let has = |f: &dyn Fn(&Series) -> bool| series.iter().any(|s| f(s) && !s.points.is_empty());
-    let notes = [
-        (true, "solid: a model, run through its own library"),
-        (true, "dashed: its bare primitive, in its colour"),
-        (
-            has(&|s| s.colour == SHARED),
-            "grey dashed: the floor of several models",
-        ),
-        (
-            has(&|s| s.name.ends_with("stall")),
-            "dotted: the stall, a blocking call on the loop",
-        ),
-        (
-            has(&|s| s.colour == BLACK),
-            "black dotted: the seed's Python asyncio",
-        ),
-        (true, "dots: the sizes measured"),
-    ];
-    for (i, (_, note)) in notes.iter().filter(|(shown, _)| *shown).enumerate() {
+    let drawn = |f: &fn(&Series) -> bool| series.iter().any(|s| f(s) && !s.points.is_empty());
+    let shown = notes.iter().filter(|(f, _)| drawn(f));
+    for (i, (_, note)) in shown.enumerate() {
         let font = ("sans-serif", 13).into_font().color(&GREY);
         area.draw(&Text::new(
             note.to_string(),

@@ -12,6 +12,7 @@ mod chart;
 mod data;
 mod python;
 mod reasons;
+mod serve;
 mod table;
 
 use std::path::PathBuf;
@@ -45,7 +46,8 @@ fn run(args: Args) -> Result<()> {
         );
     }
     let results = data::Results::load(&dir)?;
-    if results.len() == 0 {
+    let run = benches::serve::Run::read(&dir);
+    if results.len() == 0 && run.is_none() {
         bail!("no results of the benches crate in {}", dir.display());
     }
     let py = if args.no_python {
@@ -55,11 +57,9 @@ fn run(args: Args) -> Result<()> {
         eprintln!("running {} …", script.display());
         python::run(&script)
     };
-    let made: Vec<Provenance> = ALL
-        .iter()
-        .filter_map(|w| Provenance::read(&dir, w.name))
-        .collect();
-    let md = table::markdown(&results, &py, &made);
+    let names = ALL.iter().map(|w| w.name).chain(["serve"]);
+    let made: Vec<Provenance> = names.filter_map(|w| Provenance::read(&dir, w)).collect();
+    let md = table::markdown(&results, &py, &made, run.as_ref());
     print!("{md}");
     let md_path = dir.join("summary.md");
     std::fs::write(&md_path, &md).with_context(|| format!("cannot write {}", md_path.display()))?;
@@ -67,7 +67,13 @@ fn run(args: Args) -> Result<()> {
         Some(p) => format!("{} · commit {} · {}", p.date, p.commit, p.machine),
         None => format!("{} cores", benches::plan::cores()),
     };
-    let charts = chart::draw_all(&results, py.as_ref().ok(), &dir, &stamp)?;
+    let mut charts = chart::draw_all(&results, py.as_ref().ok(), &dir, &stamp)?;
+    charts.extend(
+        run.as_ref()
+            .map(|r| chart::draw_serve(r, &dir, &stamp))
+            .transpose()?
+            .flatten(),
+    );
     eprintln!("wrote {}", md_path.display());
     for path in charts {
         eprintln!("wrote {}", path.display());

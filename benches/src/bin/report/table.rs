@@ -15,13 +15,19 @@ use crate::reasons;
 pub const FAR: f64 = 1.2;
 
 /// The whole document: the provenance, the glance, the workloads, the seed, how to read it.
-pub fn markdown(results: &Results, py: &Result<Python, String>, made: &[Provenance]) -> String {
+pub fn markdown(
+    results: &Results,
+    py: &Result<Python, String>,
+    made: &[Provenance],
+    serve: Option<&benches::serve::Run>,
+) -> String {
     let mut md = String::from("# Benchmarks: every model on the same workloads\n\n");
     provenance(&mut md, made);
     glance(&mut md, results, py.as_ref().ok());
     for w in ALL {
         workload(&mut md, results, w, py.as_ref().ok());
     }
+    crate::serve::markdown(&mut md, serve);
     python(&mut md, py);
     md.push_str(HOW_TO_READ);
     md

@@ -1,0 +1,278 @@
+//! Memory per idle keep-alive connection, for each server that holds all its connections at once
+//! (the event loops, thread-per-connection, hyper, FastAPI): the server in its own process, N
+//! connections from this one, each asked one request and then left open and idle.
+//!
+//! The figure is the server's own: its RSS (`smaps_rollup`) once it has answered one request
+//! and gone quiet, and again once all N connections have answered theirs and it has gone quiet
+//! again; bytes per connection = the difference / N. Beside it, the bare unit the server gives
+//! each connection (a task of its runtime, a thread), measured as the unit table measures it, at
+//! the same N. The servers that serve one connection (or P) at a time hold the rest in the
+//! kernel's listen backlog, not in their memory: they are not measured.
+//! Used by `cargo run -p benches --release --bin footprint -- --servers all`.
+
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use benches::plan::{Kind, Model, SERVERS, Server, Start, count};
+use benches::serve;
+use benches::server;
+
+use crate::table::{Row, bytes};
+use crate::units::{Unit, Who};
+
+/// Descriptors kept free beside the connections, on each side.
+const SPARE: u64 = 64;
+
+/// One server holding N idle connections.
+#[derive(Clone, Debug)]
+pub struct Held {
+    /// The server's line in the plan.
+    pub server: &'static Server,
+    /// Connections.
+    pub n: u64,
+    /// Its RSS after one request, quiet.
+    pub before: u64,
+    /// Its RSS with N idle connections, quiet.
+    pub with: u64,
+}
+
+impl Held {
+    /// RSS bytes per connection.
+    pub fn per_conn(&self) -> f64 {
+        self.with.saturating_sub(self.before) as f64 / self.n as f64
+    }
+}
+
+/// The servers whose id holds one of `names` (`all`: every one) and that hold every connection.
+pub fn chosen(names: &[String]) -> Vec<&'static Server> {
+    let wanted = |s: &&Server| {
+        names
+            .iter()
+            .any(|n| n == "all" || s.id.contains(n.as_str()))
+    };
+    SERVERS
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::Conc | Kind::Bare))
+        .filter(wanted)
+        .collect()
+}
+
+/// The bare unit each connection of `s` rests on, if the unit table has it.
+pub fn unit_of(s: &Server) -> Option<Unit> {
+    match (s.model, s.start) {
+        (_, Start::Uvicorn(_)) => None,
+        (Some(Model::Smol), _) => Some(Unit::Smol),
+        (Some(Model::AsyncStd), _) => Some(Unit::AsyncStd),
+        (Some(Model::Threads), _) => Some(Unit::Threads),
+        _ => Some(Unit::Tokio),
+    }
+}
+
+/// Why N connections cannot be held here, if they cannot: a descriptor each, on both sides.
+pub fn too_many(n: u64) -> Option<String> {
+    let limit = taskset::sys::raise_nofile();
+    (n + SPARE > limit).then(|| {
+        format!(
+            "{} connections need {} descriptors on each side (one per connection, and {SPARE} \
+             spare), and the open-file limit is {} (`ulimit -n`)",
+            count(n),
+            count(n + SPARE),
+            count(limit)
+        )
+    })
+}
+
+/// Starts `s`, holds N idle connections to it, and reads its RSS before and with them.
+pub fn hold(
+    s: &'static Server,
+    n: u64,
+    bins: &Path,
+    python: Option<&Path>,
+) -> Result<Held, String> {
+    let server = server::Server::start(serve::bench::command(s, bins, python))?;
+    let path = |id: u64| match s.start {
+        Start::Uvicorn(prefix) => format!("{prefix}/data/{id}?delay_ms=0"),
+        Start::Bin(..) => format!("/data/{id}?delay_ms=0"),
+    };
+    drop(ask(&server, &path(0))?);
+    let before = quiet(&server);
+    let mut held = Vec::with_capacity(n as usize);
+    for id in 1..=n {
+        held.push(ask(&server, &path(id)).map_err(|e| format!("connection {id} of {n}: {e}"))?);
+    }
+    let with = quiet(&server);
+    drop(held);
+    server.stop()?;
+    Ok(Held {
+        server: s,
+        n,
+        before,
+        with,
+    })
+}
+
+/// A new connection with one request answered on it, left open.
+fn ask(server: &server::Server, path: &str) -> Result<TcpStream, String> {
+    let mut conn = TcpStream::connect(server.addr).map_err(|e| e.to_string())?;
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr);
+    conn.write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let (mut answer, mut buf) = (Vec::new(), [0u8; 1024]);
+    // The answers are short: read until the head and the body its Content-Length gives are in.
+    while !whole(&answer) {
+        match conn.read(&mut buf) {
+            Ok(0) => return Err("closed before its answer".to_string()),
+            Ok(k) => answer.extend_from_slice(&buf[..k]),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    match answer.starts_with(b"HTTP/1.1 200") {
+        true => Ok(conn),
+        false => Err(format!("answered {:?}", String::from_utf8_lossy(&answer))),
+    }
+}
+
+/// Whether `answer` holds a whole head and the body its `Content-Length` announces.
+fn whole(answer: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(answer).to_ascii_lowercase();
+    let Some(end) = text.find("\r\n\r\n") else {
+        return false;
+    };
+    let length = text[..end]
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"));
+    let length: usize = length.and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    answer.len() >= end + 4 + length
+}
+
+/// The server's RSS once it has stopped changing for half a second (or after ten seconds).
+fn quiet(server: &server::Server) -> u64 {
+    let start = Instant::now();
+    let (mut last, mut since) = (server.rss(), Instant::now());
+    while since.elapsed() < Duration::from_millis(500) && start.elapsed() < Duration::from_secs(10)
+    {
+        thread::sleep(Duration::from_millis(100));
+        let now = server.rss();
+        if now.abs_diff(last) > (last / 1000).max(64 << 10) {
+            (last, since) = (now, Instant::now());
+        }
+    }
+    last
+}
+
+/// Holds N idle connections to each server at each size (default 1,000, 10,000 and 20,000),
+/// beside the bare unit each rests on at the same N; returns the markdown table.
+pub fn table(servers: &[&'static Server], sizes: &[u64], failed: &mut Vec<String>) -> String {
+    let sizes = if sizes.is_empty() {
+        &[1_000, 10_000, 20_000][..]
+    } else {
+        sizes
+    };
+    let (bins, python) = match serve::bench::binaries() {
+        Ok(bins) => (bins, serve::bench::fastapi_python()),
+        Err(e) => {
+            failed.push(e);
+            return String::new();
+        }
+    };
+    let (mut held, mut bare, mut notes) = (Vec::new(), Vec::<Row>::new(), Vec::new());
+    let fit = |n: &&u64| match too_many(**n) {
+        Some(why) => {
+            eprintln!("{} connections: skipped: {why}", count(**n));
+            notes.push(format!("Not held, for any server: {why}."));
+            false
+        }
+        None => true,
+    };
+    let sizes: Vec<u64> = sizes.iter().filter(fit).copied().collect();
+    for &s in servers {
+        let py = match (s.start, &python) {
+            (Start::Uvicorn(_), Err(why)) => {
+                notes.push(format!("{}: {why}", s.id));
+                continue;
+            }
+            (_, py) => py.as_deref().ok(),
+        };
+        for &n in &sizes {
+            eprint!("{} idle connections to {}: ", count(n), s.id);
+            match hold(s, n, &bins, py) {
+                Ok(h) => {
+                    eprintln!("{} per connection", bytes(h.per_conn()));
+                    held.push(h);
+                }
+                Err(why) => {
+                    eprintln!("failed: {why}");
+                    failed.push(format!("{} × {}: {why}", count(n), s.id));
+                }
+            }
+            let unit = unit_of(s).filter(|u| !bare.iter().any(|r| r.unit == *u && r.n == n));
+            if let Some(unit) = unit {
+                match crate::in_child(unit, Who::Bare, n, crate::hold(unit, n, None)) {
+                    Ok(measured) => bare.push(Row {
+                        unit,
+                        who: Who::Bare,
+                        n,
+                        measured,
+                    }),
+                    Err(crate::Missed::Refused(why) | crate::Missed::Failed(why)) => {
+                        notes.push(why)
+                    }
+                }
+            }
+        }
+    }
+    markdown(&held, &bare, &notes)
+}
+
+/// The table of connections held, each beside the bare unit it rests on at the same N.
+pub fn markdown(held: &[Held], bare: &[Row], notes: &[String]) -> String {
+    let mut md = String::from(
+        "\n# Memory per idle keep-alive connection\n\nEach row is one server in its own process \
+         holding N connections from the footprint process, each asked one request and then left \
+         open and idle. Per connection = (the server's RSS with them, quiet) − (its RSS after one \
+         request, quiet), over N; RSS from `smaps_rollup`. The socket buffers and the kernel's \
+         socket structures are kernel memory, outside RSS. Beside it, the bare unit each \
+         connection rests on (a task of the server's runtime, a thread), held idle N at a time \
+         as in the table above.\n\n| server | N | RSS before | RSS with N | per connection | \
+         rests on | bare unit | × bare |\n|---|---:|---:|---:|---:|---|---:|---:|\n",
+    );
+    for h in held {
+        let unit = unit_of(h.server);
+        let floor = bare.iter().find(|r| Some(r.unit) == unit && r.n == h.n);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            h.server.id,
+            count(h.n),
+            bytes(h.before as f64),
+            bytes(h.with as f64),
+            bytes(h.per_conn()),
+            unit.map_or("an asyncio task", Unit::kind),
+            floor.map_or("—".to_string(), |r| bytes(r.per_unit())),
+            floor.map_or("—".to_string(), |r| format!(
+                "{:.2}",
+                h.per_conn() / r.per_unit()
+            )),
+        );
+    }
+    md.push_str(
+        "\n- Not measured: sync-basic, async-sequential, the pool of threads and the prefork \
+         serve one connection (or P) at a time; the others wait in the kernel's listen backlog, \
+         not in the server's memory.\n",
+    );
+    md.push_str(
+        "- Above the bare task, each connection of the models keeps its own buffers (the \
+         request reader's 1 KiB to start, the answer's), its future's state and its socket's \
+         registration with the runtime's reactor; hyper starts each connection's read buffer at \
+         8 KiB (its `INIT_BUFFER_SIZE`), most of its figure. A thread's figure is its stack's \
+         touched pages, as the bare thread's.\n",
+    );
+    notes.iter().for_each(|n| md.push_str(&format!("- {n}\n")));
+    md
+}
