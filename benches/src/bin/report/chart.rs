@@ -71,6 +71,25 @@ struct Series {
     points: Vec<(f64, f64)>,
 }
 
+impl Series {
+    /// A series whose legend entry is not indented.
+    fn new(
+        name: impl Into<String>,
+        colour: RGBColor,
+        stroke: Stroke,
+        points: Vec<(f64, f64)>,
+    ) -> Self {
+        let (name, indent) = (name.into(), false);
+        Series {
+            name,
+            colour,
+            stroke,
+            indent,
+            points,
+        }
+    }
+}
+
 /// Draws `<dir>/chart-<workload>.svg` for every workload with results; returns the paths.
 pub fn draw_all(r: &Results, py: Option<&Python>, dir: &Path, stamp: &str) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
@@ -94,15 +113,9 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
             .filter(|p| p.len() > 1)
             .unwrap_or_default()
     };
-    let line = |l: &Line, colour, stroke, indent| {
-        let (name, points) = (l.id.to_string(), points(l.id));
-        Series {
-            name,
-            colour,
-            stroke,
-            indent,
-            points,
-        }
+    let line = |l: &Line, colour, stroke, indent| Series {
+        indent,
+        ..Series::new(l.id, colour, stroke, points(l.id))
     };
     let (mut all, mut shared) = (Vec::new(), Vec::<&Line>::new());
     for m in Model::ALL {
@@ -146,27 +159,15 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
                 fmt_ns(w.delay.as_secs_f64() * 1e9)
             ),
         };
-        all.push(Series {
-            name,
-            colour: IDEAL,
-            stroke: Stroke::Thin,
-            indent: false,
-            points,
-        });
+        all.push(Series::new(name, IDEAL, Stroke::Thin, points));
     }
     if let Some(points) = py.map(|py| py.points(w)).filter(|p| p.len() > 1) {
         let points = points
             .iter()
             .map(|&(n, s)| (n as f64, s * 1e9 / data::per(w, n)))
             .collect();
-        let name = "python asyncio (the seed)".to_string();
-        all.push(Series {
-            name,
-            colour: BLACK,
-            stroke: Stroke::Dotted,
-            indent: false,
-            points,
-        });
+        let name = "python asyncio (the seed)";
+        all.push(Series::new(name, BLACK, Stroke::Dotted, points));
     }
     all
 }
@@ -353,13 +354,7 @@ fn serve_series(run: &Run, h: Handler) -> Vec<Series> {
                 (None, _) => (BLACK, Stroke::Dashed),
             };
             let points = if points.len() > 1 { points } else { Vec::new() };
-            Series {
-                name: s.id.to_string(),
-                colour,
-                stroke,
-                indent: false,
-                points,
-            }
+            Series::new(s.id, colour, stroke, points)
         })
         .collect();
     if let Handler::Wait(d) = h
@@ -370,32 +365,18 @@ fn serve_series(run: &Run, h: Handler) -> Vec<Series> {
             .map(|&c| (c as f64, c as f64 * 1e3 / d as f64))
             .collect();
         let name = format!("ideal: C / D, D = {d} ms");
-        all.push(Series {
-            name,
-            colour: IDEAL,
-            stroke: Stroke::Thin,
-            indent: false,
-            points,
-        });
+        all.push(Series::new(name, IDEAL, Stroke::Thin, points));
     }
     all
 }
 
 /// How to read the serve picture's strokes.
+#[rustfmt::skip]
 const SERVE_NOTES: [Note; 5] = [
-    (
-        |s| s.stroke == Stroke::Solid,
-        "solid: holds every connection at once",
-    ),
-    (
-        |s| s.stroke == Stroke::Dotted,
-        "dotted: one (or P) at a time, or a blocked loop",
-    ),
+    (|s| s.stroke == Stroke::Solid, "solid: holds every connection at once"),
+    (|s| s.stroke == Stroke::Dotted, "dotted: one (or P) at a time, or a blocked loop"),
     (|s| s.colour == SHARED, "grey dashed: hyper, the anchor"),
-    (
-        |s| s.colour == BLACK,
-        "black: FastAPI under uvicorn, the seed's framework",
-    ),
+    (|s| s.colour == BLACK, "black: FastAPI under uvicorn, the seed's framework"),
     (|_| true, "dots: the connection counts measured"),
 ];
 
@@ -403,21 +384,13 @@ const SERVE_NOTES: [Note; 5] = [
 type Note = (fn(&Series) -> bool, &'static str);
 
 /// How to read the workloads' strokes.
+#[rustfmt::skip]
 const NOTES: [Note; 6] = [
     (|_| true, "solid: a model, run through its own library"),
     (|_| true, "dashed: its bare primitive, in its colour"),
-    (
-        |s| s.colour == SHARED,
-        "grey dashed: the floor of several models",
-    ),
-    (
-        |s| s.name.ends_with("stall"),
-        "dotted: the stall, a blocking call on the loop",
-    ),
-    (
-        |s| s.colour == BLACK,
-        "black dotted: the seed's Python asyncio",
-    ),
+    (|s| s.colour == SHARED, "grey dashed: the floor of several models"),
+    (|s| s.name.ends_with("stall"), "dotted: the stall, a blocking call on the loop"),
+    (|s| s.colour == BLACK, "black dotted: the seed's Python asyncio"),
     (|_| true, "dots: the sizes measured"),
 ];
 

@@ -21,16 +21,6 @@ struct Ids {
     value_str: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Estimates {
-    median: Estimate,
-}
-
-#[derive(Deserialize)]
-struct Estimate {
-    point_estimate: f64,
-}
-
 /// Every median found (ns per iteration), by workload, line id and N.
 #[derive(Debug, Default)]
 pub struct Results(BTreeMap<(String, String, u64), f64>);
@@ -48,8 +38,11 @@ impl Results {
             ) else {
                 continue;
             };
-            let est: Estimates = read_json(&path.with_file_name("estimates.json"))?;
-            results.insert(w, &id, n, est.median.point_estimate);
+            let est = path.with_file_name("estimates.json");
+            let median: serde_json::Value = read_json(&est)?;
+            let median = median["median"]["point_estimate"].as_f64();
+            let median = median.with_context(|| format!("cannot parse {}", est.display()))?;
+            results.insert(w, &id, n, median);
         }
         Ok(results)
     }
@@ -122,20 +115,15 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     serde_json::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
 }
 
-/// One model line at one N, with what it is read against (all in nanoseconds).
+/// One model line at N: its median per iteration (`time`) and what it is read against, its bare
+/// primitive, its [`ideal`] and sync-basic ([`sync_at`]) at the same N, all in nanoseconds.
 #[derive(Clone, Debug)]
 pub struct Row {
-    /// The line of the plan.
     pub line: &'static Line,
-    /// N.
     pub n: u64,
-    /// Its median per iteration.
     pub time: f64,
-    /// Its bare primitive at the same N.
     pub bare: Option<f64>,
-    /// What it should take at best (see [`ideal`]).
     pub ideal: Option<f64>,
-    /// sync-basic at the same N (scaled from N = 1 for the I/O workloads).
     pub sync: Option<f64>,
 }
 

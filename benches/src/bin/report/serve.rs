@@ -6,6 +6,8 @@ use std::fmt::Write;
 use benches::plan::{self, Kind, SERVE_CPU_AT, SERVE_DELAYS, SERVE_WORK, SERVERS, Server, count};
 use benches::serve::{Handler, Point, Run};
 
+use crate::table::{opt, two};
+
 /// The serve section, from the last run of `cargo bench -p benches --bench serve`.
 pub fn markdown(md: &mut String, run: Option<&Run>) {
     md.push_str("## serve: HTTP servers under C keep-alive connections\n\n");
@@ -62,7 +64,7 @@ fn anchor<'r>(run: &'r Run, s: &Server, p: &Point) -> Option<&'r Point> {
 
 /// `1.41×`, `—`.
 fn x(v: Option<f64>) -> String {
-    v.map_or("—".to_string(), |v| format!("{v:.2}×"))
+    opt(v, |v| format!("{v:.2}×"))
 }
 
 /// `12.3 MiB`.
@@ -86,8 +88,7 @@ fn table(md: &mut String, run: &Run, h: Handler) {
                 if i == 0 { s.id } else { "" },
                 count(p.c),
                 p.rps,
-                p.efficiency()
-                    .map_or("—".to_string(), |e| format!("{e:.2}")),
+                opt(p.efficiency(), two),
                 x(hyper.map(|a| p.rps / a.rps)),
                 p.p50_ms,
                 p.p99_ms,
@@ -95,8 +96,7 @@ fn table(md: &mut String, run: &Run, h: Handler) {
                 p.max_ms,
                 p.errors.all(),
                 p.timeouts,
-                p.cpu_per_10k()
-                    .map_or("—".to_string(), |s| format!("{s:.2}")),
+                opt(p.cpu_per_10k(), two),
                 mib(p.peak_rss),
             );
         }
@@ -129,9 +129,7 @@ fn ten_thousand(md: &mut String, run: &Run) {
             }
             continue;
         };
-        let per = p
-            .cpu_per_10k()
-            .map_or("—".to_string(), |s| format!("{:.0} µs", s * 100.0));
+        let per = opt(p.cpu_per_10k(), |s| format!("{:.0} µs", s * 100.0));
         let _ = writeln!(
             md,
             "| {} | {:.0} | {:.0} ms | {} | {} | {} | {per} |",

@@ -39,7 +39,13 @@ fn x(v: f64) -> String {
     format!("{v:.digits$}×")
 }
 
-fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+/// `0.97`.
+pub fn two(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+/// A figure, or `—` where there is none.
+pub fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
     v.map_or("—".to_string(), f)
 }
 
@@ -49,11 +55,11 @@ fn provenance(md: &mut String, made: &[Provenance]) {
     md.push_str("| workloads | measured | commit | machine | command |\n|---|---|---|---|---|\n");
     let key = |p: &Provenance| (p.commit.clone(), p.machine.clone(), p.args.clone());
     let mut keys = Vec::new();
-    made.iter().map(key).for_each(|k| {
+    for k in made.iter().map(key) {
         if !keys.contains(&k) {
             keys.push(k)
         }
-    });
+    }
     for k in keys {
         let run: Vec<&Provenance> = made.iter().filter(|p| key(p) == k).collect();
         let names: Vec<&str> = run.iter().map(|p| p.workload.as_str()).collect();
@@ -88,7 +94,7 @@ fn cell(r: &Row, w: &Workload) -> String {
     let at = Some(format!(" @N={}", r.n))
         .filter(|_| r.n != w.headline)
         .unwrap_or_default();
-    let eff = || opt(r.efficiency(), |e| format!("{e:.2}"));
+    let eff = || opt(r.efficiency(), two);
     match (w.ideal, r.line.kind) {
         (Ideal::None, Kind::Base) => format!("{} (no unit started){at}", fmt_ns(r.per_unit())),
         (Ideal::None, _) => match r.vs_bare() {
@@ -208,7 +214,7 @@ fn workload(md: &mut String, results: &Results, w: &Workload, py: Option<&Python
             fmt_ns(r.per_unit()),
             opt(r.bare, fmt_ns),
             opt(r.vs_bare(), x),
-            opt(r.efficiency(), |e| format!("{e:.2}")),
+            opt(r.efficiency(), two),
         );
     }
     for (i, &(n, s)) in py.map_or(&[][..], |py| py.points(w)).iter().enumerate() {
@@ -220,7 +226,7 @@ fn workload(md: &mut String, results: &Results, w: &Workload, py: Option<&Python
         let ns = s * 1e9;
         let eff = (w.ideal == Ideal::Wait).then(|| w.delay.as_secs_f64() / s);
         let per = fmt_ns(ns / n as f64);
-        let eff = opt(eff, |e| format!("{e:.2}"));
+        let eff = opt(eff, two);
         let _ = writeln!(
             md,
             "| {name} | — | {n} | {} | {per} | — | — | {eff} | |",
@@ -277,7 +283,7 @@ fn python(md: &mut String, py: &Result<Python, String>) {
         py.version
     );
     if let Some(c) = &py.cpu {
-        let same = if c.same_kernel {
+        let same = if c.same_kernel() {
             "equal to"
         } else {
             "DIFFERENT from"
