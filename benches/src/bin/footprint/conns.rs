@@ -11,8 +11,6 @@
 //! Used by `cargo run -p benches --release --bin footprint -- --servers all`.
 
 use std::fmt::Write as _;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -20,23 +18,21 @@ use std::time::{Duration, Instant};
 use benches::plan::{Kind, Model, SERVERS, Server, Start, count};
 use benches::serve;
 use benches::server;
+use taskset::net::HttpClient;
 
 use crate::table::{Row, bytes};
-use crate::units::{Unit, Who};
+use crate::units::{Stop, Unit, Who};
 
 /// Descriptors kept free beside the connections, on each side.
 const SPARE: u64 = 64;
 
-/// One server holding N idle connections.
+/// One server of the plan holding N idle connections: its RSS after one request, quiet
+/// (`before`), and with the N, quiet.
 #[derive(Clone, Debug)]
 pub struct Held {
-    /// The server's line in the plan.
     pub server: &'static Server,
-    /// Connections.
     pub n: u64,
-    /// Its RSS after one request, quiet.
     pub before: u64,
-    /// Its RSS with N idle connections, quiet.
     pub with: u64,
 }
 
@@ -115,40 +111,14 @@ pub fn hold(
     })
 }
 
-/// A new connection with one request answered on it, left open.
-fn ask(server: &server::Server, path: &str) -> Result<TcpStream, String> {
-    let mut conn = TcpStream::connect(server.addr).map_err(|e| e.to_string())?;
-    conn.set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr);
-    conn.write_all(request.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let (mut answer, mut buf) = (Vec::new(), [0u8; 1024]);
-    // The answers are short: read until the head and the body its Content-Length gives are in.
-    while !whole(&answer) {
-        match conn.read(&mut buf) {
-            Ok(0) => return Err("closed before its answer".to_string()),
-            Ok(k) => answer.extend_from_slice(&buf[..k]),
-            Err(e) => return Err(e.to_string()),
-        }
+/// A new connection with one request answered on it, left open (taskset's own HTTP client).
+fn ask(server: &server::Server, path: &str) -> Result<HttpClient, String> {
+    let text = |e: std::io::Error| e.to_string();
+    let mut conn = HttpClient::connect(server.addr, Duration::from_secs(10)).map_err(text)?;
+    match conn.get(path).map_err(text)? {
+        (200, _) => Ok(conn),
+        (status, body) => Err(format!("answered {status}: {body:?}")),
     }
-    match answer.starts_with(b"HTTP/1.1 200") {
-        true => Ok(conn),
-        false => Err(format!("answered {:?}", String::from_utf8_lossy(&answer))),
-    }
-}
-
-/// Whether `answer` holds a whole head and the body its `Content-Length` announces.
-fn whole(answer: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(answer).to_ascii_lowercase();
-    let Some(end) = text.find("\r\n\r\n") else {
-        return false;
-    };
-    let length = text[..end]
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"));
-    let length: usize = length.and_then(|v| v.trim().parse().ok()).unwrap_or(0);
-    answer.len() >= end + 4 + length
 }
 
 /// The server's RSS once it has stopped changing for half a second (or after ten seconds).
@@ -220,9 +190,7 @@ pub fn table(servers: &[&'static Server], sizes: &[u64], failed: &mut Vec<String
                         n,
                         measured,
                     }),
-                    Err(crate::Missed::Refused(why) | crate::Missed::Failed(why)) => {
-                        notes.push(why)
-                    }
+                    Err(Stop::Limit(why) | Stop::Failed(why)) => notes.push(why),
                 }
             }
         }

@@ -32,7 +32,7 @@ use clap::Parser;
 
 use benches::plan::count;
 use table::{Measured, Row, bytes};
-use units::{Unit, Who};
+use units::{Stop, Unit, Who};
 
 /// Memory per idle unit: tasks, threads and processes held at once, beside their bare primitives.
 #[derive(Debug, Parser)]
@@ -158,14 +158,15 @@ fn measure_here(unit: Unit, who: Who, n: u64, hold: Duration) -> anyhow::Result<
         let first = probe::sample(with_kids);
         let before = probe::figures(with_kids);
         let _ = ready.send(());
-        let started = probe::Started {
-            threads: if unit.are_threads() {
-                first.threads + n
-            } else {
-                0
-            },
-            kids: if with_kids { n } else { 0 },
-            rss: first.rss + 64 * n,
+        // All started: a thread or a child per unit, and resident memory grown by a few bytes each.
+        let threads = if unit.are_threads() {
+            first.threads + n
+        } else {
+            0
+        };
+        let kids = if with_kids { n } else { 0 };
+        let started = |s: &probe::Sample| {
+            s.threads >= threads && s.kids >= kids && s.rss >= first.rss + 64 * n
         };
         let (idle, idle_after) = probe::wait_idle(started, quiet(unit), with_kids, &watching)?;
         let measured = Measured {
@@ -194,11 +195,11 @@ fn measure_here(unit: Unit, who: Who, n: u64, hold: Duration) -> anyhow::Result<
         .map_err(|_| anyhow!("the watcher panicked"))?;
     match held {
         // A machine limit: one line and exit 2, as the models refuse a size.
-        Err(units::Stop::Limit(why)) => {
+        Err(Stop::Limit(why)) => {
             eprintln!("{why}");
             return Ok(ExitCode::from(2));
         }
-        Err(units::Stop::Failed(why)) => bail!(why),
+        Err(Stop::Failed(why)) => bail!(why),
         Ok(()) => {}
     }
     let Some(measured) = measured else {
@@ -219,28 +220,16 @@ fn quiet(unit: Unit) -> probe::Quiet {
     } else {
         (ms(20), ms(300))
     };
-    probe::Quiet {
-        every,
-        window,
-        max_ticks: 1,
-    }
+    probe::Quiet { every, window }
 }
 
 // ---- the parent: every (unit, N), each in a fresh child, then the table ----
-
-/// How a measuring child ended when it measured nothing.
-enum Missed {
-    /// A machine limit or a refused size: its one line.
-    Refused(String),
-    /// Anything else: what went wrong.
-    Failed(String),
-}
 
 /// Runs every (unit, N, who) in a child, prints and writes the table; exit 0 if all went well,
 /// 2 if nothing could be measured, 1 if a child failed.
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let (chosen, servers) = match (cli.units.is_empty(), cli.servers.is_empty()) {
-        (true, true) => (Unit::ALL.to_vec(), vec!["all".to_string()]),
+        (true, true) => (Unit::all().to_vec(), vec!["all".to_string()]),
         _ => (cli.units.clone(), cli.servers.clone()),
     };
     let mut results = Results::default();
@@ -336,11 +325,11 @@ impl Results {
                     );
                     self.rows.push(row);
                 }
-                Err(Missed::Refused(line)) => {
+                Err(Stop::Limit(line)) => {
                     eprintln!("refused");
                     return self.skip(unit, n, &line);
                 }
-                Err(Missed::Failed(why)) => {
+                Err(Stop::Failed(why)) => {
                     eprintln!("failed: {why}");
                     self.failed.push(format!("{what}: {why}"));
                     return true;
@@ -375,18 +364,19 @@ fn too_big(rows: &[Row], unit: Unit, n: u64) -> Option<String> {
     })
 }
 
-/// Starts this binary as a measuring child for (unit, who, N) and reads its figures.
-fn in_child(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<Measured, Missed> {
-    let exe = std::env::current_exe().map_err(|e| Missed::Failed(e.to_string()))?;
+/// Starts this binary as a measuring child for (unit, who, N) and reads its figures; a limit or
+/// a refused size is its one line.
+fn in_child(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<Measured, Stop> {
+    let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
     let mut child = Command::new(exe);
     let (n, ms) = (n.to_string(), hold.as_millis().to_string());
-    child.args(["--measure", unit.name(), "--sizes", &n, "--hold-ms", &ms]);
+    child.args(["--measure", &unit.name(), "--sizes", &n, "--hold-ms", &ms]);
     if who == Who::Bare {
         child.arg("--bare");
     }
     // `output` reads both pipes while it waits, so a full pipe never stalls the child.
     let out = child.stdin(Stdio::null()).output();
-    let out = out.map_err(|e| Missed::Failed(format!("cannot start a measuring child: {e}")))?;
+    let out = out.map_err(|e| Stop::Failed(format!("cannot start a measuring child: {e}")))?;
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -396,9 +386,9 @@ fn in_child(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<Measured, Mi
         Some(0) => stdout
             .lines()
             .find_map(|l| serde_json::from_str::<Measured>(l).ok())
-            .ok_or_else(|| Missed::Failed(format!("no figures in the child's output: {stdout:?}"))),
-        Some(2) => Err(Missed::Refused(last_err)),
-        _ => Err(Missed::Failed(format!(
+            .ok_or_else(|| Stop::Failed(format!("no figures in the child's output: {stdout:?}"))),
+        Some(2) => Err(Stop::Limit(last_err)),
+        _ => Err(Stop::Failed(format!(
             "the measuring child ended with {}: {last_err}",
             out.status
         ))),

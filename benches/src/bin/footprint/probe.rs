@@ -109,40 +109,22 @@ pub fn figures(with_kids: bool) -> Figures {
     f
 }
 
-/// What must be true before the units can count as all started: enough threads, children, or
-/// resident memory grown by at least a few bytes per unit.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Started {
-    /// Threads of this process at least.
-    pub threads: u64,
-    /// Children at least.
-    pub kids: u64,
-    /// Resident bytes (with the children's) at least.
-    pub rss: u64,
-}
-
-impl Started {
-    fn by(&self, s: &Sample) -> bool {
-        s.threads >= self.threads && s.kids >= self.kids && s.rss >= self.rss
-    }
-}
-
-/// How quiet counts as idle: no more than `max_ticks` of CPU and no RSS change beyond
+/// How quiet counts as idle: no more than [`MAX_TICKS`] of CPU and no RSS change beyond
 /// `max(64 KiB, RSS/1000)` for `window`, sampled every `every`.
 #[derive(Clone, Copy, Debug)]
 pub struct Quiet {
-    /// Sampling period.
     pub every: Duration,
-    /// How long the process must stay quiet.
     pub window: Duration,
-    /// CPU ticks allowed in the window (a tick is 10 ms on most kernels).
-    pub max_ticks: u64,
 }
 
-/// Waits until the units have all started and the process has gone quiet, then reads the exact
-/// [`Figures`] and the time it took; `None` if `done` is set first (the units ended before).
+/// CPU ticks allowed in the quiet window (a tick is 10 ms on most kernels).
+const MAX_TICKS: u64 = 1;
+
+/// Waits until `started` holds of a sample (the units have all started) and the process has gone
+/// quiet, then reads the exact [`Figures`] and the time it took; `None` if `done` is set first
+/// (the units ended before).
 pub fn wait_idle(
-    started: Started,
+    started: impl Fn(&Sample) -> bool,
     quiet: Quiet,
     with_kids: bool,
     done: &AtomicBool,
@@ -152,13 +134,13 @@ pub fn wait_idle(
     while !done.load(Ordering::Acquire) {
         let now = sample(with_kids);
         match anchor {
-            Some((since, a)) if settled(&a, &now, quiet.max_ticks) => {
+            Some((since, a)) if settled(&a, &now) => {
                 if since.elapsed() >= quiet.window {
                     return Some((figures(with_kids), begin.elapsed()));
                 }
             }
             // Still starting or still changing: quiet counts from here.
-            _ => anchor = started.by(&now).then(|| (Instant::now(), now)),
+            _ => anchor = started(&now).then(|| (Instant::now(), now)),
         }
         thread::sleep(quiet.every);
     }
@@ -166,7 +148,7 @@ pub fn wait_idle(
 }
 
 /// Whether `now` is as quiet as `anchor`: little CPU since, and RSS all but unchanged.
-fn settled(anchor: &Sample, now: &Sample, max_ticks: u64) -> bool {
+fn settled(anchor: &Sample, now: &Sample) -> bool {
     let slack = (anchor.rss / 1000).max(64 << 10);
-    now.cpu <= anchor.cpu + max_ticks && now.rss.abs_diff(anchor.rss) <= slack
+    now.cpu <= anchor.cpu + MAX_TICKS && now.rss.abs_diff(anchor.rss) <= slack
 }

@@ -15,15 +15,13 @@ use crate::units::{self, Unit, Who};
 /// does not count. The notes check it against `KernelStack` in `/proc/meminfo`.
 pub const KERNEL_STACK: u64 = 16 << 10;
 
-/// What one measuring child saw: the figures before the units started and while all were idle;
-/// the child prints it as one line of JSON, which the parent reads back.
+/// What one measuring child saw: the figures before the first unit started, and once all N had
+/// started and the process had gone quiet (`idle_after` the start); the child prints it as one
+/// line of JSON, which the parent reads back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Measured {
-    /// Before the first unit started.
     pub before: Figures,
-    /// Once all N had started and the process had gone quiet.
     pub idle: Figures,
-    /// How long after the start that was.
     pub idle_after: Duration,
 }
 
@@ -46,16 +44,12 @@ impl Measured {
     }
 }
 
-/// One row of the table: N units of a kind, held by a model or by the bare primitive.
+/// One row of the table: N units of a kind held at once, by a model or by the bare primitive.
 #[derive(Clone, Debug)]
 pub struct Row {
-    /// The kind of unit.
     pub unit: Unit,
-    /// Model or bare.
     pub who: Who,
-    /// How many were held at once.
     pub n: u64,
-    /// What was measured.
     pub measured: Measured,
 }
 
@@ -165,7 +159,7 @@ pub fn notes(rows: &[Row]) -> Vec<String> {
     notes.extend(kernel_stack_check(rows));
     notes.extend(process_split(rows));
     notes.extend(
-        Unit::ALL
+        Unit::all()
             .iter()
             .filter_map(|&unit| future_check(rows, unit)),
     );

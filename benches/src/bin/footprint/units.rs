@@ -38,72 +38,54 @@ pub enum Unit {
     Processes,
 }
 
-/// Which way the units are held: by the model crate, or by the bare primitive.
+/// Which way the units are held: by the model crate's own scenario, or by the bare primitive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Who {
-    /// The model crate's own scenario.
     Model,
-    /// The bare primitive.
     Bare,
 }
-
-/// A kind of unit for the table: its name on the command line, what one is, who holds it
-/// (model, bare) and the sizes tried when none are given.
-type About = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static [u64],
-);
 
 /// Tasks to a million; threads and processes as far as the machine's limits allow (larger sizes
 /// are refused with the limit named).
 const TASKS: &[u64] = &[10_000, 100_000, 1_000_000];
 
 impl Unit {
-    /// Every kind, in table order.
-    pub const ALL: [Unit; 5] = [
-        Unit::Tokio,
-        Unit::AsyncStd,
-        Unit::Smol,
-        Unit::Threads,
-        Unit::Processes,
-    ];
+    /// Every kind, in table order (clap's list of them).
+    pub fn all() -> &'static [Unit] {
+        Unit::value_variants()
+    }
 
+    /// What one unit is, who holds it (model, bare) and the sizes tried when none are given.
     #[rustfmt::skip]
-    fn about(self) -> About {
+    fn about(self) -> (&'static str, [&'static str; 2], &'static [u64]) {
         match self {
-            Unit::Tokio => ("tokio", "tokio task", "async-concurrent io", "bare tokio::spawn(sleep)", TASKS),
-            Unit::AsyncStd => ("async-std", "async-std task", "async-concurrent io", "bare task::spawn(sleep)", TASKS),
-            Unit::Smol => ("smol", "smol task", "async-concurrent io", "bare Executor::spawn(Timer)", TASKS),
-            Unit::Threads => ("threads", "OS thread", "threads io", "bare thread spawn(sleep), 64 KiB stack", &[1_000, 10_000, 100_000]),
-            Unit::Processes => ("processes", "process", "multiprocess fetch", "bare Command::spawn(sleep)", &[100, 1_000]),
+            Unit::Tokio => ("tokio task", ["async-concurrent io", "bare tokio::spawn(sleep)"], TASKS),
+            Unit::AsyncStd => ("async-std task", ["async-concurrent io", "bare task::spawn(sleep)"], TASKS),
+            Unit::Smol => ("smol task", ["async-concurrent io", "bare Executor::spawn(Timer)"], TASKS),
+            Unit::Threads => ("OS thread", ["threads io", "bare thread spawn(sleep), 64 KiB stack"], &[1_000, 10_000, 100_000]),
+            Unit::Processes => ("process", ["multiprocess fetch", "bare Command::spawn(sleep)"], &[100, 1_000]),
         }
     }
 
     /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        self.about().0
+    pub fn name(self) -> String {
+        let value = self.to_possible_value().expect("no unit is skipped");
+        value.get_name().to_string()
     }
 
     /// What one unit is, for the table.
     pub fn kind(self) -> &'static str {
-        self.about().1
+        self.about().0
     }
 
     /// Who holds the units, for the table.
     pub fn holder(self, who: Who) -> &'static str {
-        if who == Who::Model {
-            self.about().2
-        } else {
-            self.about().3
-        }
+        self.about().1[usize::from(who == Who::Bare)]
     }
 
     /// The sizes tried when none are given.
     pub fn default_sizes(self) -> &'static [u64] {
-        self.about().4
+        self.about().2
     }
 
     /// How long every unit waits. Processes are waited out, so their hold is just long enough
@@ -141,10 +123,10 @@ fn stop(e: taskset::Error) -> Stop {
     Stop::Limit(e.to_string())
 }
 
-/// Why the units could not all be held.
+/// Why the units could not all be held (or measured).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stop {
-    /// The machine does not allow N of them: one line that names the limit.
+    /// The machine does not allow N of them, or the size is refused: one line that says why.
     Limit(String),
     /// Something else went wrong: a unit failed, or did not come back.
     Failed(String),
