@@ -15,11 +15,13 @@ use taskset::{Ctx, Output, Params};
 use threads::rt::Pool;
 
 use crate::plan::{Line, Workload};
+use crate::proc::CpuTimes;
 use crate::provenance::{self, Provenance};
 
 /// Runs workload `w`: every line at every size, then criterion's summary.
 pub fn main(w: &'static Workload) {
     enter();
+    let start = CpuTimes::now();
     let mut c = criterion();
     // The threads crate's pool is scoped: everything runs inside it, its threads started first.
     let job = |id| taskset::kernel::job(id, w.work);
@@ -44,7 +46,7 @@ pub fn main(w: &'static Workload) {
     });
     ran.expect("a pool of threads, one per core");
     if measuring() {
-        Provenance::now(w.name).write();
+        Provenance::now(w.name, start).write();
     }
     c.final_summary();
 }

@@ -60,6 +60,41 @@ pub const THREADS: usize = 17;
 /// Resident pages.
 pub const RSS_PAGES: usize = 21;
 
+/// The machine's CPU time so far, in clock ticks: all of it, and the part the hypervisor gave to
+/// other guests while this one wanted it (`steal`, the eighth number of `/proc/stat`'s `cpu` line).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuTimes {
+    /// Every state's ticks, summed.
+    pub total: u64,
+    /// Ticks stolen by the host.
+    pub steal: u64,
+}
+
+impl CpuTimes {
+    /// Now; zero where `/proc/stat` cannot be read.
+    pub fn now() -> CpuTimes {
+        let text = fs::read_to_string("/proc/stat").unwrap_or_default();
+        let line = text.lines().find(|l| l.starts_with("cpu "));
+        let ticks: Vec<u64> = line.map_or(Vec::new(), |l| {
+            l.split_whitespace()
+                .skip(1)
+                .map(|w| w.parse().unwrap_or(0))
+                .collect()
+        });
+        CpuTimes {
+            total: ticks.iter().take(8).sum(),
+            steal: ticks.get(7).copied().unwrap_or(0),
+        }
+    }
+
+    /// The share of the CPU the host took since `self`, in percent.
+    pub fn stolen_since(self) -> f64 {
+        let now = CpuTimes::now();
+        let total = now.total.saturating_sub(self.total).max(1);
+        100.0 * now.steal.saturating_sub(self.steal) as f64 / total as f64
+    }
+}
+
 /// The pids whose parent is `parent`.
 pub fn children(parent: u32) -> Vec<u32> {
     let me = u64::from(parent);

@@ -1,6 +1,8 @@
 //! Where and how a workload's figures were made: the date, the commit, the command and the
 //! machine, written beside criterion's results by every bench run and printed by the report above
-//! its tables, so a figure can be traced to what made it and made again.
+//! its tables, so a figure can be traced to what made it and made again. On a virtual machine it
+//! also records how much CPU the host took from it while the bench ran (steal time): a run that
+//! lost a tenth of its CPU to neighbours is not one to compare against.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,10 +10,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::proc::Fields;
+use crate::proc::{CpuTimes, Fields};
 
 /// What made one workload's results.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
     /// The workload (criterion group).
     pub workload: String,
@@ -23,11 +25,22 @@ pub struct Provenance {
     pub args: Vec<String>,
     /// Cores, memory and kernel.
     pub machine: String,
+    /// The share of the CPU, in percent, that the host gave to other guests during the run.
+    #[serde(default)]
+    pub stolen: f64,
 }
 
 impl Provenance {
-    /// Now, for the workload named `w`, with this bench binary's own arguments.
-    pub fn now(w: &str) -> Provenance {
+    /// Now, for the workload named `w` that started at `start`, with this bench binary's own
+    /// arguments; says so when the host took more than [`STOLEN_WARNING`] % of the CPU meanwhile.
+    pub fn now(w: &str, start: CpuTimes) -> Provenance {
+        let stolen = start.stolen_since();
+        if stolen > STOLEN_WARNING {
+            println!(
+                "warning: {w}: the host took {stolen:.1} % of this machine's CPU during the run \
+                 (steal time): its figures may not reproduce"
+            );
+        }
         // cargo runs each bench binary with `--bench` after the user's arguments.
         let args = std::env::args()
             .skip(1)
@@ -39,6 +52,7 @@ impl Provenance {
             commit: commit(),
             args,
             machine: machine(),
+            stolen,
         }
     }
 
@@ -72,6 +86,9 @@ impl Provenance {
         serde_json::from_str(&text).ok()
     }
 }
+
+/// Steal time, in percent of the CPU, above which a run says its figures may not reproduce.
+pub const STOLEN_WARNING: f64 = 2.0;
 
 /// Where criterion writes and the report reads: `$CRITERION_HOME`, `$CARGO_TARGET_DIR/criterion`,
 /// or `criterion` in the target directory this binary was built in.

@@ -109,6 +109,15 @@ fn an_unknown_unit_is_refused_in_one_line_with_status_2() {
 }
 
 #[test]
+fn a_server_name_that_matches_none_is_refused_in_one_line_with_status_2() {
+    let (output, _) = footprint(&["--servers", "nginx"], "unknown-server");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("--servers: `nginx`"), "{stderr}");
+}
+
+#[test]
 fn a_hundred_idle_connections_to_hyper_cost_a_positive_number_of_bytes_each() {
     let (output, path) = footprint(&["--servers", "hyper", "--sizes", "100"], "servers");
     let written = std::fs::read_to_string(&path).expect("the table was written");

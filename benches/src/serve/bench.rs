@@ -27,7 +27,7 @@ use taskset::{http, kernel};
 
 use super::{Errors, Handler, Point, Run, TIMEOUT};
 use crate::plan::{self, Kind, SERVE_CPU_AT, SERVE_DELAYS, SERVE_WORK, SERVERS, Server, Start};
-use crate::proc;
+use crate::proc::{self, CpuTimes};
 use crate::provenance::{self, Provenance};
 use crate::server;
 
@@ -58,6 +58,7 @@ impl Mode {
 
 /// Runs the workload: `benches/benches/serve.rs`.
 pub fn main() {
+    let start = CpuTimes::now();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let has = |flag: &str| args.iter().any(|a| a == flag);
     // As criterion does: without cargo bench's `--bench` (under cargo test), only test.
@@ -124,7 +125,7 @@ pub fn main() {
             )
         });
         written.unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", path.display())));
-        Provenance::now("serve").write();
+        Provenance::now("serve", start).write();
         println!("written to {}", path.display());
     }
 }

@@ -43,18 +43,26 @@ impl Held {
     }
 }
 
-/// The servers whose id holds one of `names` (`all`: every one) and that hold every connection.
-pub fn chosen(names: &[String]) -> Vec<&'static Server> {
-    let wanted = |s: &&Server| {
-        names
+/// The servers whose id holds one of `names`, in any case (`all`: every one), and that hold every
+/// connection; a name that matches none of them is refused with the names there are.
+pub fn chosen(names: &[String]) -> Result<Vec<&'static Server>, String> {
+    let holding = || {
+        SERVERS
             .iter()
-            .any(|n| n == "all" || s.id.contains(n.as_str()))
+            .filter(|s| matches!(s.kind, Kind::Conc | Kind::Bare))
     };
-    SERVERS
-        .iter()
-        .filter(|s| matches!(s.kind, Kind::Conc | Kind::Bare))
-        .filter(wanted)
-        .collect()
+    let matches =
+        |s: &Server, n: &str| n == "all" || s.id.to_lowercase().contains(&n.to_lowercase());
+    if let Some(n) = names.iter().find(|n| !holding().any(|s| matches(s, n))) {
+        let ids: Vec<&str> = holding().map(|s| s.id).collect();
+        return Err(format!(
+            "--servers: `{n}` names none of: {}",
+            ids.join(", ")
+        ));
+    }
+    Ok(holding()
+        .filter(|s| names.iter().any(|n| matches(s, n)))
+        .collect())
 }
 
 /// The bare unit each connection of `s` rests on, if the unit table has it.

@@ -232,6 +232,13 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         (true, true) => (Unit::all().to_vec(), vec!["all".to_string()]),
         _ => (cli.units.clone(), cli.servers.clone()),
     };
+    let servers = match conns::chosen(&servers) {
+        Ok(servers) => servers,
+        Err(e) => {
+            eprintln!("footprint: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut results = Results::default();
     for unit in chosen {
         let mut sizes = if cli.sizes.is_empty() {
@@ -245,7 +252,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     let held = match servers.is_empty() {
         true => String::new(),
-        false => conns::table(&conns::chosen(&servers), &cli.sizes, &mut results.failed),
+        false => conns::table(&servers, &cli.sizes, &mut results.failed),
     };
     let Results {
         rows,

@@ -52,7 +52,8 @@ pub fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
 /// When, at which commit, on what machine and with which command each workload was measured:
 /// one row for the workloads a run measured together.
 fn provenance(md: &mut String, made: &[Provenance]) {
-    md.push_str("| workloads | measured | commit | machine | command |\n|---|---|---|---|---|\n");
+    md.push_str("| workloads | measured | commit | machine | CPU taken by the host | command |\n");
+    md.push_str("|---|---|---|---|---:|---|\n");
     let key = |p: &Provenance| (p.commit.clone(), p.machine.clone(), p.args.clone());
     let mut keys = Vec::new();
     for k in made.iter().map(key) {
@@ -71,14 +72,16 @@ fn provenance(md: &mut String, made: &[Provenance]) {
             format!("{from} – {to}")
         };
         let (commit, machine, command) = (&k.0, &k.1, run[0].command(&names));
+        // The worst workload's steal time: one that lost CPU to the host is the one to rerun.
+        let stolen = run.iter().map(|p| p.stolen).fold(0.0, f64::max);
         let _ = writeln!(
             md,
-            "| {} | {when} | {commit} | {machine} | `{command}` |",
+            "| {} | {when} | {commit} | {machine} | {stolen:.1} % | `{command}` |",
             names.join(", ")
         );
     }
     if made.is_empty() {
-        md.push_str("| (no record: benches older than the report) | | | | |\n");
+        md.push_str("| (no record: benches older than the report) | | | | | |\n");
     }
     md.push_str("\nThe tables and charts: `cargo run -p benches --release --bin report`.\n\n");
 }
@@ -359,6 +362,7 @@ mod tests {
             commit: "abc1234".into(),
             args: vec!["--quick".into()],
             machine: "2 cores".into(),
+            stolen: if w == "cpu" { 3.25 } else { 0.5 },
         };
         let mut md = String::new();
         provenance(
@@ -371,6 +375,10 @@ mod tests {
         assert!(
             md.contains("| spawn, cpu | 2026-12-01 10:00 UTC – 2026-12-01 10:02 UTC | abc1234 |"),
             "{md}"
+        );
+        assert!(
+            md.contains("| 2 cores | 3.2 % |"),
+            "the worst steal time: {md}"
         );
         assert!(
             md.contains("`cargo bench -p benches --bench spawn --bench cpu -- --quick`"),
