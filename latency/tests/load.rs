@@ -54,8 +54,17 @@ impl TestServer {
         let (seen, count) = (ids.clone(), accepted.clone());
         // The accept thread lives as long as the test process: nothing to stop.
         thread::spawn(move || {
-            for stream in listener.incoming().take(accepts).flatten() {
+            let mut listener = Some(listener);
+            for n in 1..=accepts {
+                let Some(Ok((stream, _))) = listener.as_ref().map(TcpListener::accept) else {
+                    return;
+                };
                 *count.lock().unwrap() += 1;
+                if n == accepts {
+                    // Closed before its last connection is served: a connect made after that
+                    // answer always finds nothing listening (never a queue about to be dropped).
+                    listener = None;
+                }
                 let seen = seen.clone();
                 thread::spawn(move || serve(stream, behaviour, &seen));
             }
