@@ -19,7 +19,9 @@ fn text(bytes: &[u8]) -> String {
 fn gather_in_every_model() {
     let path = std::env::temp_dir().join(format!("compare-{}.svg", std::process::id()));
     let path_text = path.to_string_lossy().into_owned();
-    let out = compare(&["gather", "--delay-ms", "50", "--timeline", &path_text]);
+    // D long enough that starting three child processes on a busy machine still takes less: the
+    // order is read from which task started before the first one finished.
+    let out = compare(&["gather", "--delay-ms", "300", "--timeline", &path_text]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let row = |model: &str| {
