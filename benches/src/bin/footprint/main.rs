@@ -49,7 +49,7 @@ struct Cli {
     /// 1000,10000,100000; processes 100,1000]
     #[arg(long, value_delimiter = ',', value_name = "N,...", value_parser = size)]
     sizes: Vec<u64>,
-    /// Servers to hold N idle keep-alive connections to, by part of their name, comma-separated
+    /// Servers to hold N idle keep-alive connections to, by part of their name in any case, comma-separated
     /// (`all`, `tokio,hyper`) [default: all, unless --units is given; N: 1000,10000,20000]
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     servers: Vec<String>,
