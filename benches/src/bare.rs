@@ -204,13 +204,13 @@ pub fn std_tcp(p: &Params) -> u64 {
         BufReader::new(s).read_line(&mut reply)?;
         Ok(net::check_reply(id, &reply).is_ok())
     };
-    let thread = || thread::Builder::new().stack_size(64 << 10);
+    let spawn = |id| {
+        thread::Builder::new()
+            .stack_size(64 << 10)
+            .spawn(move || request(id))
+    };
     let handles: Vec<_> = (1..=p.tasks)
-        .map(|id| {
-            thread()
-                .spawn(move || request(id))
-                .expect("a request thread")
-        })
+        .map(|id| spawn(id).expect("a request thread"))
         .collect();
     let good = handles
         .into_iter()
@@ -272,54 +272,30 @@ mod tests {
     use super::*;
     use crate::harness::Runs;
     use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
+    use std::time::Instant;
     use taskset::Scenario;
 
-    fn params(n: u64, d: Duration) -> Params {
-        Params::of(Scenario::Io)
-            .tasks(n)
-            .delay_ms(d.as_millis() as u64)
-    }
-
     #[test]
-    fn the_bare_spawns_join_every_unit() {
-        let p = params(50, Duration::ZERO);
-        assert_eq!(
-            tokio_rt::Runtime::new(1).unwrap().run(|_| tokio_spawn(&p)),
-            50
+    fn the_bare_primitives_join_every_unit_and_wait_their_delay() {
+        let p = Params::of(Scenario::Io).tasks(50).delay_ms(20);
+        let (tokio, smol) = (
+            tokio_rt::Runtime::new(2).unwrap(),
+            smol_rt::Runtime::new(2).unwrap(),
         );
-        assert_eq!(
-            async_std_rt::Runtime::new(1)
-                .unwrap()
-                .run(|_| async_std_spawn_local(&p)),
-            50
-        );
-        assert_eq!(
-            smol_rt::Runtime::new(2)
-                .unwrap()
-                .run(|ex| smol_spawn(ex, &p)),
-            50
-        );
-        assert_eq!(threads_sleeping(&params(5, Duration::ZERO)), 5);
+        let async_std = async_std_rt::Runtime::new(1).unwrap();
+        let start = Instant::now();
+        assert_eq!(tokio.run(|_| tokio_timers(&p)), 50);
+        assert!(start.elapsed() >= p.delay);
+        assert_eq!(tokio.run(|_| tokio_spawn(&p)), 50);
+        assert_eq!(async_std.run(|_| async_std_spawn_local(&p)), 50);
+        assert_eq!(smol.run(|ex| smol_spawn(ex, &p)), 50);
+        assert_eq!(threads_sleeping(&p.clone().tasks(5)), 5);
     }
 
     #[test]
     fn the_bare_cpu_split_gives_the_kernels_checksum() {
-        let p = Params::of(Scenario::Cpu).tasks(5).work(1);
-        let sums = scope_jobs(&p);
-        assert_eq!(
-            kernel::checksum(&sums),
-            taskset::expected::cpu_checksum(5, 1)
-        );
-    }
-
-    #[test]
-    fn the_bare_timers_wait_their_delay() {
-        let p = params(100, Duration::from_millis(20));
-        let start = std::time::Instant::now();
-        assert_eq!(
-            tokio_rt::Runtime::new(2).unwrap().run(|_| tokio_timers(&p)),
-            100
-        );
-        assert!(start.elapsed() >= p.delay);
+        let sums = scope_jobs(&Params::of(Scenario::Cpu).tasks(5).work(1));
+        let want = taskset::expected::cpu_checksum(5, 1);
+        assert_eq!(kernel::checksum(&sums), want);
     }
 }

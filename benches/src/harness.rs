@@ -195,18 +195,12 @@ fn measuring() -> bool {
 
 /// Prints, in one line, the sizes a line is not run at because one iteration would take seconds.
 fn say_skipped(w: &Workload, line: &Line) {
-    let skipped: Vec<(u64, String)> = w
-        .sizes()
-        .into_iter()
-        .filter_map(|n| line.skipped_because(w, n).map(|why| (n, why)))
-        .collect();
+    let why = |n| Some((n, line.skipped_because(w, n)?));
+    let skipped: Vec<(u64, String)> = w.sizes().into_iter().filter_map(why).collect();
     if let Some((_, why)) = skipped.first() {
         let sizes: Vec<String> = skipped.iter().map(|(n, _)| n.to_string()).collect();
-        let sizes = sizes.join(", ");
-        println!(
-            "skipped: {}/{} at N = {sizes}: at the first, {why}",
-            w.name, line.id
-        );
+        let (name, id, sizes) = (w.name, line.id, sizes.join(", "));
+        println!("skipped: {name}/{id} at N = {sizes}: at the first, {why}");
     }
 }
 

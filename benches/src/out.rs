@@ -60,29 +60,18 @@ impl Out {
     }
 }
 
-impl From<Vec<String>> for Out {
-    fn from(list: Vec<String>) -> Out {
-        Out::Fetched(list)
-    }
+/// The shapes a row's return value comes in, each one variant.
+macro_rules! out_from {
+    ($($t:ty => $variant:ident),*) => {$(
+        impl From<$t> for Out {
+            fn from(v: $t) -> Out {
+                Out::$variant(v)
+            }
+        }
+    )*};
 }
 
-impl From<u64> for Out {
-    fn from(joined: u64) -> Out {
-        Out::Joined(joined)
-    }
-}
-
-impl From<IoOutcome> for Out {
-    fn from(io: IoOutcome) -> Out {
-        Out::Io(io)
-    }
-}
-
-impl From<Vec<u64>> for Out {
-    fn from(sums: Vec<u64>) -> Out {
-        Out::Sums(sums)
-    }
-}
+out_from!(Vec<String> => Fetched, u64 => Joined, IoOutcome => Io, Vec<u64> => Sums);
 
 impl From<CpuRun> for Out {
     fn from(run: CpuRun) -> Out {

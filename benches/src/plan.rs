@@ -412,13 +412,12 @@ impl Workload {
 
     /// The line called `id`, if this workload has one.
     pub fn line(&self, id: &str) -> Option<&'static Line> {
-        let lines: &'static [Line] = self.lines;
-        lines.iter().find(|l| l.id == id)
+        self.lines.iter().find(|l| l.id == id)
     }
 
     /// Every size any line of this workload runs at, ascending.
     pub fn sizes(&self) -> Vec<u64> {
-        let mut all: Vec<u64> = self.lines.iter().flat_map(|l| l.sizes.to_vec()).collect();
+        let mut all: Vec<u64> = self.lines.iter().flat_map(|l| l.sizes).copied().collect();
         all.sort_unstable();
         all.dedup();
         all
@@ -430,17 +429,15 @@ impl Workload {
         if l.kind != Kind::Conc {
             return None;
         }
-        let lines: &'static [Line] = self.lines;
-        let at = lines.iter().position(|x| x.id == l.id)?;
-        let below = lines[at..].iter().find(|x| x.kind != Kind::Conc)?;
+        let at = self.lines.iter().position(|x| x.id == l.id)?;
+        let below = self.lines[at..].iter().find(|x| x.kind != Kind::Conc)?;
         (below.kind == Kind::Bare).then_some(below)
     }
 
     /// The model lines a bare primitive is the floor of.
     pub fn floor_of(&self, bare: &Line) -> Vec<&'static Line> {
-        let lines: &'static [Line] = self.lines;
         let of = |l: &&Line| self.bare_of(l).is_some_and(|b| b.id == bare.id);
-        lines.iter().filter(of).collect()
+        self.lines.iter().filter(of).collect()
     }
 }
 
@@ -491,13 +488,7 @@ pub fn fmt_ns(ns: f64) -> String {
         ns if ns < 1e9 => (ns / 1e6, "ms"),
         ns => (ns / 1e9, "s"),
     };
-    let digits = if value < 10.0 {
-        2
-    } else if value < 100.0 {
-        1
-    } else {
-        0
-    };
+    let digits = [2, 1, 0][usize::from(value >= 10.0) + usize::from(value >= 100.0)];
     format!("{value:.digits$} {unit}")
 }
 
@@ -523,9 +514,8 @@ mod tests {
         for w in ALL {
             let mut ids: Vec<&str> = w.lines.iter().map(|l| l.id).collect();
             ids.sort_unstable();
-            let n = ids.len();
             ids.dedup();
-            assert_eq!(ids.len(), n, "{}", w.name);
+            assert_eq!(ids.len(), w.lines.len(), "{}", w.name);
             assert_eq!(Workload::named(w.name).map(|x| x.name), Some(w.name));
             assert!(w.sizes().contains(&w.headline), "{}", w.name);
             for l in w.lines {
@@ -536,14 +526,17 @@ mod tests {
 
     #[test]
     fn a_bare_row_is_the_floor_of_the_concurrent_rows_above_it() {
-        let tokio = SPAWN.line("async-concurrent (tokio)").unwrap();
-        let bare = SPAWN.bare_of(tokio).map(|b| b.id);
-        assert_eq!(bare, Some("bare tokio::spawn (current-thread)"));
-        assert!(SPAWN.bare_of(SPAWN.line("sync-basic").unwrap()).is_none());
+        let bare_of = |w: &Workload, id| w.bare_of(w.line(id).unwrap()).map(|b| b.id);
+        let tokio = bare_of(&SPAWN, "async-concurrent (tokio)");
+        assert_eq!(tokio, Some("bare tokio::spawn (current-thread)"));
+        assert_eq!(bare_of(&SPAWN, "sync-basic"), None);
+        assert_eq!(
+            bare_of(&IO_NET, "multiprocess (P=N)"),
+            None,
+            "no bare row below it"
+        );
         let scope = CPU.line("bare thread::scope").unwrap();
         assert_eq!(CPU.floor_of(scope).len(), 6, "every parallel cpu model");
-        let last = IO_NET.line("multiprocess (P=N)").unwrap();
-        assert!(IO_NET.bare_of(last).is_none(), "no bare row below it");
     }
 
     #[test]
@@ -555,14 +548,9 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_in_their_unit() {
-        assert_eq!(fmt_ns(850.0), "850 ns");
-        assert_eq!(fmt_ns(12_300.0), "12.3 µs");
-        assert_eq!(fmt_ns(4_560_000.0), "4.56 ms");
-        assert_eq!(fmt_ns(1.5e9), "1.50 s");
-        assert_eq!(
-            (count(1_000_000), count(100)),
-            ("1,000,000".into(), "100".into())
-        );
+    fn figures_read_in_their_unit() {
+        let ns = [850.0, 12_300.0, 4_560_000.0, 1.5e9].map(fmt_ns);
+        assert_eq!(ns, ["850 ns", "12.3 µs", "4.56 ms", "1.50 s"]);
+        assert_eq!([count(1_000_000), count(100)], ["1,000,000", "100"]);
     }
 }

@@ -90,21 +90,27 @@ impl Provenance {
 /// Steal time, in percent of the CPU, above which a run says its figures may not reproduce.
 pub const STOLEN_WARNING: f64 = 2.0;
 
-/// Where criterion writes and the report reads: `$CRITERION_HOME`, `$CARGO_TARGET_DIR/criterion`,
-/// or `criterion` in the target directory this binary was built in.
+/// Where criterion writes and the report reads: `$CRITERION_HOME`, or `criterion` in the
+/// [`target_dir`].
 pub fn results_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
+    std::env::var_os("CRITERION_HOME").map_or_else(|| target_dir().join("criterion"), PathBuf::from)
+}
+
+/// `$CARGO_TARGET_DIR`, or the target directory this binary was built in.
+pub fn target_dir() -> PathBuf {
+    let built_in = || {
+        // cargo marks its target directory with this file; binaries live one or two levels below.
+        let exe = std::env::current_exe().ok()?;
+        Some(
+            exe.ancestors()
+                .find(|d| d.join("CACHEDIR.TAG").is_file())?
+                .to_path_buf(),
+        )
+    };
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .or_else(|| {
-            // cargo marks its target directory with this file; benches live two levels below it.
-            let exe = std::env::current_exe().ok()?;
-            let dir = exe.ancestors().find(|d| d.join("CACHEDIR.TAG").is_file())?;
-            Some(dir.to_path_buf())
-        });
-    target.unwrap_or_else(|| "target".into()).join("criterion")
+        .or_else(built_in);
+    target.unwrap_or_else(|| "target".into())
 }
 
 /// `2026-12-01 22:50 UTC`.

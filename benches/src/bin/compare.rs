@@ -101,15 +101,10 @@ fn observed(events: &[Event]) -> String {
 
 /// Where the picture goes unless `--timeline` says: `target/timelines/compare-<scenario>.svg`.
 fn default_path(p: &Params) -> PathBuf {
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the benches crate sits in the workspace");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("target"));
-    target
+    let name = format!("compare-{}.svg", p.scenario);
+    benches::provenance::target_dir()
         .join("timelines")
-        .join(format!("compare-{}.svg", p.scenario))
+        .join(name)
 }
 
 fn main() -> ExitCode {
