@@ -5,11 +5,10 @@
 //! seed's Python is black and dotted. The legend names each model once, its floor beneath it.
 
 use std::collections::BTreeSet;
-use std::iter::once;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
@@ -19,7 +18,7 @@ use benches::plan::{
 use benches::serve::{Handler, Run};
 
 use crate::data::{self, Results};
-use crate::python::Python;
+use crate::python::{Python, SEED};
 
 const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 640;
@@ -40,26 +39,13 @@ fn colour(m: Model) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-/// How a series is stroked.
+/// How a series is stroked: 2 px solid, dashed or dotted, or the ideal's thin 1 px.
 #[derive(Clone, Copy, PartialEq)]
 enum Stroke {
     Solid,
     Dashed,
     Dotted,
     Thin,
-}
-
-impl Stroke {
-    /// Its line style in `colour`, and its dashes (dash, gap), if any.
-    fn style(self, colour: RGBColor) -> (ShapeStyle, Option<(u32, u32)>) {
-        let width = if self == Stroke::Thin { 1 } else { 2 };
-        let dash = match self {
-            Stroke::Dashed => Some((9, 6)),
-            Stroke::Dotted => Some((2, 4)),
-            Stroke::Solid | Stroke::Thin => None,
-        };
-        (colour.stroke_width(width), dash)
-    }
 }
 
 /// One line of a picture, and its entry in the legend (indented: drawn under its model's).
@@ -72,14 +58,14 @@ struct Series {
 }
 
 impl Series {
-    /// A series whose legend entry is not indented.
+    /// A series, whose legend entry is indented under the one above if `indent`.
     fn new(
-        name: impl Into<String>,
-        colour: RGBColor,
-        stroke: Stroke,
+        name: &str,
+        (colour, stroke): (RGBColor, Stroke),
+        indent: bool,
         points: Vec<(f64, f64)>,
     ) -> Self {
-        let (name, indent) = (name.into(), false);
+        let name = name.to_string();
         Series {
             name,
             colour,
@@ -88,35 +74,98 @@ impl Series {
             points,
         }
     }
+
+    /// Draws the stroke through `points` on `area`: the plot's coordinates or the legend's pixels.
+    fn stroke<C: CoordTranslate>(
+        &self,
+        area: &DrawingArea<SVGBackend<'_>, C>,
+        points: Vec<C::From>,
+    ) -> Result<()>
+    where
+        C::From: Clone,
+    {
+        let style = self
+            .colour
+            .stroke_width(if self.stroke == Stroke::Thin { 1 } else { 2 });
+        match self.stroke {
+            Stroke::Solid | Stroke::Thin => area.draw(&PathElement::new(points, style))?,
+            Stroke::Dashed => area.draw(&DashedPathElement::new(points, 9, 6, style))?,
+            Stroke::Dotted => area.draw(&DashedPathElement::new(points, 2, 4, style))?,
+        }
+        Ok(())
+    }
 }
 
-/// Draws `<dir>/chart-<workload>.svg` for every workload with results; returns the paths.
-pub fn draw_all(r: &Results, py: Option<&Python>, dir: &Path, stamp: &str) -> Result<Vec<PathBuf>> {
+/// One line is drawn through two points or more: one size only (sequential I/O at N = 1) is in
+/// the tables, not a line.
+fn line(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    if points.len() > 1 { points } else { Vec::new() }
+}
+
+/// A picture: the file's name, title and subtitle, width, the plots side by side (their axes and
+/// series), and the notes of the legend, which names the last plot's series.
+struct Picture {
+    name: &'static str,
+    title: String,
+    sub: String,
+    wide: u32,
+    plots: Vec<(Axes, Vec<Series>)>,
+    notes: &'static [Note],
+}
+
+/// Writes `<dir>/chart-<workload>.svg` for every workload with results, and `chart-serve.svg` for
+/// a serve run; returns the paths.
+pub fn draw_all(
+    results: &Results,
+    py: Option<&Python>,
+    run: Option<&Run>,
+    dir: &Path,
+    stamp: &str,
+) -> Result<Vec<PathBuf>> {
+    let pictures = ALL.iter().map(|w| workload(results, py, w, stamp));
     let mut written = Vec::new();
-    for w in ALL {
-        let series = series(r, py, w);
-        if series.iter().any(|s| !s.points.is_empty()) {
-            let path = dir.join(format!("chart-{}.svg", w.name));
-            draw(w, &series, stamp, &path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    for p in pictures.chain(run.map(|run| serve(run, stamp))) {
+        if p.plots
+            .iter()
+            .any(|(_, all)| all.iter().any(|s| !s.points.is_empty()))
+        {
+            let path = dir.join(format!("chart-{}.svg", p.name));
+            draw(&p, &path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
             written.push(path);
         }
     }
     Ok(written)
 }
 
+/// The picture of workload `w`: its lines against N, by [`series`].
+fn workload(results: &Results, py: Option<&Python>, w: &Workload, stamp: &str) -> Picture {
+    let y = match w.ideal {
+        Ideal::Wait => "time of one iteration (all N)".to_string(),
+        _ => format!("time per {}", w.unit),
+    };
+    Picture {
+        name: w.name,
+        title: format!("{} — {}", w.name, w.about),
+        sub: format!("criterion's median {y} against N, log-log · {stamp}"),
+        wide: WIDTH,
+        plots: vec![(
+            Axes {
+                x: "N",
+                y,
+                keys: w.sizes(),
+                label: |v| fmt_ns(*v),
+            },
+            series(results, py, w),
+        )],
+        notes: &NOTES,
+    }
+}
+
 /// The lines of `w`: each model, its own floor beneath it, then its stall; shared floors, the
 /// ideal and the seed's Python last.
 fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
-    // One size only (sequential I/O at N = 1) is in the tables, not a line.
-    let points = |id| {
-        Some(results.points(w, id))
-            .filter(|p| p.len() > 1)
-            .unwrap_or_default()
-    };
-    let line = |l: &Line, colour, stroke, indent| Series {
-        indent,
-        ..Series::new(l.id, colour, stroke, points(l.id))
-    };
+    let of =
+        |l: &Line, style, indent| Series::new(l.id, style, indent, line(results.points(w, l.id)));
     let (mut all, mut shared) = (Vec::new(), Vec::<&Line>::new());
     for m in Model::ALL {
         let mut of_model: Vec<&Line> = w.lines.iter().filter(|l| l.model == Some(m)).collect();
@@ -127,10 +176,10 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
             } else {
                 Stroke::Solid
             };
-            all.push(line(l, colour(m), stroke, i > 0));
+            all.push(of(l, (colour(m), stroke), i > 0));
             match w.bare_of(l) {
                 Some(bare) if w.floor_of(bare).len() == 1 => {
-                    all.push(line(bare, colour(m), Stroke::Dashed, true))
+                    all.push(of(bare, (colour(m), Stroke::Dashed), true))
                 }
                 Some(bare) if !shared.iter().any(|s| s.id == bare.id) => shared.push(bare),
                 _ => {}
@@ -140,18 +189,21 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
     all.extend(
         shared
             .into_iter()
-            .map(|b| line(b, SHARED, Stroke::Dashed, false)),
+            .map(|b| of(b, (SHARED, Stroke::Dashed), false)),
     );
     let conc: Vec<&Line> = w.lines.iter().filter(|l| l.kind == Kind::Conc).collect();
     if let Some(first) = conc.first().filter(|_| w.ideal != Ideal::None) {
-        let sizes: BTreeSet<u64> = conc.iter().flat_map(|l| results.sizes(w, l.id)).collect();
+        let sizes: BTreeSet<u64> = conc
+            .iter()
+            .flat_map(|l| results.of(w, l.id))
+            .map(|(n, _)| n)
+            .collect();
         let at = |n: u64| {
             Some((
                 n as f64,
                 data::ideal(results, w, first, n)? / data::per(w, n),
             ))
         };
-        let points = sizes.into_iter().filter_map(at).collect();
         let name = match w.ideal {
             Ideal::Cores => format!("ideal: sync-basic / {} cores", benches::plan::cores()),
             _ => format!(
@@ -159,15 +211,89 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
                 fmt_ns(w.delay.as_secs_f64() * 1e9)
             ),
         };
-        all.push(Series::new(name, IDEAL, Stroke::Thin, points));
+        all.push(Series::new(
+            &name,
+            (IDEAL, Stroke::Thin),
+            false,
+            sizes.into_iter().filter_map(at).collect(),
+        ));
     }
     if let Some(points) = py.map(|py| py.points(w)).filter(|p| p.len() > 1) {
         let points = points
             .iter()
-            .map(|&(n, s)| (n as f64, s * 1e9 / data::per(w, n)))
-            .collect();
-        let name = "python asyncio (the seed)";
-        all.push(Series::new(name, BLACK, Stroke::Dotted, points));
+            .map(|&(n, s)| (n as f64, s * 1e9 / data::per(w, n)));
+        all.push(Series::new(
+            SEED,
+            (BLACK, Stroke::Dotted),
+            false,
+            points.collect(),
+        ));
+    }
+    all
+}
+
+/// The serve picture: requests/s against C at D = 0 and at D = 100 ms, side by side, with the
+/// ideal C / D; the models solid (dotted where they serve one or P at a time), hyper grey dashed,
+/// FastAPI black dashed (dotted: its blocking handler).
+fn serve(run: &Run, stamp: &str) -> Picture {
+    let plot = |d: u64| {
+        let y = match d {
+            0 => "requests/s at D = 0 (the server's own cost)".to_string(),
+            d => format!("requests/s at D = {d} ms (ideal C / D)"),
+        };
+        let axes = Axes {
+            x: "C",
+            y,
+            keys: C_ALL.to_vec(),
+            label: |v| count(v.round() as u64),
+        };
+        (axes, serve_series(run, d))
+    };
+    Picture {
+        name: "serve",
+        title:
+            "serve — requests/s against C keep-alive connections, each server in its own process"
+                .into(),
+        sub: format!(
+            "latency::load, {} s per point, log-log · {stamp}",
+            run.seconds
+        ),
+        wide: WIDTH + 300,
+        plots: SERVE_DELAYS.map(plot).into(),
+        notes: &SERVE_NOTES,
+    }
+}
+
+/// The lines of the serve picture at D = `d` ms, in plan order, then the ideal.
+fn serve_series(run: &Run, d: u64) -> Vec<Series> {
+    let mut all: Vec<Series> = SERVERS
+        .iter()
+        .map(|s| {
+            let at = |&c: &u64| Some((c as f64, run.at(s.id, c, Handler::Wait(d))?.rps));
+            let style = match (s.model, s.kind) {
+                (Some(m), Kind::Conc) => (colour(m), Stroke::Solid),
+                (Some(m), _) => (colour(m), Stroke::Dotted),
+                (None, Kind::Bare) => (SHARED, Stroke::Dashed),
+                (None, Kind::Stall) => (BLACK, Stroke::Dotted),
+                (None, _) => (BLACK, Stroke::Dashed),
+            };
+            Series::new(
+                s.id,
+                style,
+                false,
+                line(s.conns.iter().filter_map(at).collect()),
+            )
+        })
+        .collect();
+    if d > 0 {
+        let points = C_ALL.iter().map(|&c| (c as f64, c as f64 * 1e3 / d as f64));
+        let name = format!("ideal: C / D, D = {d} ms");
+        all.push(Series::new(
+            &name,
+            (IDEAL, Stroke::Thin),
+            false,
+            points.collect(),
+        ));
     }
     all
 }
@@ -192,182 +318,82 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
         &[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0],
     ];
     let decades = lo.log10().floor() as i32..=hi.log10().ceil() as i32;
-    let within = |step: &[f64]| -> Vec<f64> {
+    let within = steps.map(|step| {
         let all = decades
             .clone()
             .flat_map(|e| step.iter().map(move |s| s * 10f64.powi(e)));
-        all.filter(|v| (lo..=hi).contains(v)).collect()
-    };
-    let mut found = Vec::new();
-    for step in steps {
-        found = within(step);
-        if found.len() >= 4 {
-            break;
-        }
-    }
-    found
+        all.filter(|v| (lo..=hi).contains(v)).collect::<Vec<f64>>()
+    });
+    within
+        .iter()
+        .find(|t| t.len() >= 4)
+        .unwrap_or(&within[2])
+        .clone()
 }
 
-/// One workload's picture: the chart on the left, the legend on the right.
-fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()> {
-    let what = match w.ideal {
-        Ideal::Wait => "time of one iteration (all N)".to_string(),
-        _ => format!("time per {}", w.unit),
-    };
-    let title = format!("{} — {}", w.name, w.about);
-    let sub = format!("criterion's median {what} against N, log-log · {stamp}");
-    let (plot, legend) = picture(path, WIDTH, &title, &sub)?;
-    let axes = Axes {
-        x: "N",
-        y: &what,
-        keys: w.sizes(),
-        y_label: &|v| fmt_ns(*v),
-    };
-    axes.plot(&plot, series)?;
-    key(&legend, series, &NOTES)
+/// The axes of one plot: log-log, ticks on the x keys that the series reach.
+struct Axes {
+    x: &'static str,
+    y: String,
+    keys: Vec<u64>,
+    label: fn(&f64) -> String,
 }
 
-/// A picture at `path` with its title and subtitle; returns the areas of the plot and the legend.
-fn picture<'a>(path: &'a Path, wide: u32, title: &str, sub: &str) -> Result<(Area<'a>, Area<'a>)> {
-    let root = SVGBackend::new(path, (wide, HEIGHT)).into_drawing_area();
+/// One picture: the title on top, the plots side by side on the left, the legend on the right.
+fn draw(p: &Picture, path: &Path) -> Result<()> {
+    let root = SVGBackend::new(path, (p.wide, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let (top, body) = root.split_vertically(60);
-    top.draw(&Text::new(title.to_string(), (16, 10), ("sans-serif", 20)))?;
+    top.draw(&Text::new(p.title.clone(), (16, 10), ("sans-serif", 20)))?;
     let grey = ("sans-serif", 14).into_font().color(&GREY);
-    top.draw(&Text::new(sub.to_string(), (16, 36), grey))?;
-    Ok(body.split_horizontally(wide - LEGEND))
+    top.draw(&Text::new(p.sub.clone(), (16, 36), grey))?;
+    let (plot, legend) = body.split_horizontally(p.wide - LEGEND);
+    for ((axes, series), area) in p.plots.iter().zip(plot.split_evenly((1, p.plots.len()))) {
+        plot_on(&area, axes, series)?;
+    }
+    key(&legend, &p.plots[p.plots.len() - 1].1, p.notes)
 }
 
 /// An area of a picture.
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-/// The axes of one plot: log-log, ticks on the x keys that the series reach.
-struct Axes<'a> {
-    x: &'a str,
-    y: &'a str,
-    keys: Vec<u64>,
-    y_label: &'a dyn Fn(&f64) -> String,
-}
-
-impl Axes<'_> {
-    /// Draws the series on `area`: each in its stroke, with a dot at every measured size.
-    fn plot(&self, area: &Area<'_>, series: &[Series]) -> Result<()> {
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
-            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
-        }
-        let keys = self.keys.iter().map(|&n| n as f64);
-        let xs: Vec<f64> = keys.filter(|n| (x0..=x1).contains(n)).collect();
-        let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
-        let mut chart = ChartBuilder::on(area)
-            .margin(16)
-            .x_label_area_size(46)
-            .y_label_area_size(84)
-            .build_cartesian_2d(
-                (x0 / 1.4..x1 * 1.4).log_scale().with_key_points(xs),
-                (y0..y1).log_scale().with_key_points(ticks(y0, y1)),
-            )?;
-        chart
-            .configure_mesh()
-            .x_desc(self.x)
-            .y_desc(self.y)
-            .x_label_formatter(&|v| count(v.round() as u64))
-            .y_label_formatter(self.y_label)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .bold_line_style(RGBColor(225, 225, 225))
-            .draw()?;
-        for s in series.iter().filter(|s| !s.points.is_empty()) {
-            let pts = s.points.clone();
-            match s.stroke.style(s.colour) {
-                (style, None) => chart.draw_series(once(PathElement::new(pts, style)))?,
-                (style, Some((d, g))) => {
-                    chart.draw_series(once(DashedPathElement::new(pts, d, g, style)))?
-                }
-            };
-            if s.stroke != Stroke::Thin {
-                let dots = s
-                    .points
-                    .iter()
-                    .map(|&p| Circle::new(p, 3, s.colour.filled()));
-                chart.draw_series(dots)?;
+/// Draws the series on `area`: each in its stroke, with a dot at every measured size.
+fn plot_on(area: &Area<'_>, axes: &Axes, series: &[Series]) -> Result<()> {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
+        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+    }
+    let keys = axes.keys.iter().map(|&n| n as f64);
+    let xs: Vec<f64> = keys.filter(|n| (x0..=x1).contains(n)).collect();
+    let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
+    let mut chart = ChartBuilder::on(area)
+        .margin(16)
+        .x_label_area_size(46)
+        .y_label_area_size(84)
+        .build_cartesian_2d(
+            (x0 / 1.4..x1 * 1.4).log_scale().with_key_points(xs),
+            (y0..y1).log_scale().with_key_points(ticks(y0, y1)),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.x)
+        .y_desc(&axes.y)
+        .x_label_formatter(&|v| count(v.round() as u64))
+        .y_label_formatter(&axes.label)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .draw()?;
+    let area = chart.plotting_area();
+    for s in series.iter().filter(|s| !s.points.is_empty()) {
+        s.stroke(area, s.points.clone())?;
+        if s.stroke != Stroke::Thin {
+            for &p in &s.points {
+                area.draw(&Circle::new(p, 3, s.colour.filled()))?;
             }
         }
-        Ok(())
     }
-}
-
-/// The serve picture: requests/s against C at D = 0 and at D = 100 ms, side by side, with the
-/// ideal C / D; the models solid (dotted where they serve one or P at a time), hyper grey dashed,
-/// FastAPI black dashed (dotted: its blocking handler). Returns its path, if there are points.
-pub fn draw_serve(run: &Run, dir: &Path, stamp: &str) -> Result<Option<PathBuf>> {
-    let panels = SERVE_DELAYS.map(|d| (d, serve_series(run, Handler::Wait(d))));
-    if !panels
-        .iter()
-        .any(|(_, series)| series.iter().any(|s| !s.points.is_empty()))
-    {
-        return Ok(None);
-    }
-    let path = dir.join("chart-serve.svg");
-    let title =
-        "serve — requests/s against C keep-alive connections, each server in its own process";
-    let sub = format!(
-        "latency::load, {} s per point, log-log · {stamp}",
-        run.seconds
-    );
-    // The picture is written when its areas are dropped, at the end of this block.
-    {
-        let (plot, legend) = picture(&path, WIDTH + 300, title, &sub)?;
-        let (left, right) = plot.split_horizontally((WIDTH + 300 - LEGEND) / 2);
-        for ((d, series), area) in panels.iter().zip([left, right]) {
-            let y = match d {
-                0 => "requests/s at D = 0 (the server's own cost)".to_string(),
-                d => format!("requests/s at D = {d} ms (ideal C / D)"),
-            };
-            let label = |v: &f64| count(v.round() as u64);
-            let axes = Axes {
-                x: "C",
-                y: &y,
-                keys: C_ALL.to_vec(),
-                y_label: &label,
-            };
-            axes.plot(&area, series)
-                .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        }
-        key(&legend, &panels[1].1, &SERVE_NOTES)?;
-    }
-    Ok(Some(path))
-}
-
-/// The lines of the serve picture at handler `h`, in plan order, then the ideal.
-fn serve_series(run: &Run, h: Handler) -> Vec<Series> {
-    let mut all: Vec<Series> = SERVERS
-        .iter()
-        .map(|s| {
-            let at = |&c: &u64| Some((c as f64, run.at(s.id, c, h)?.rps));
-            let points: Vec<(f64, f64)> = s.conns.iter().filter_map(at).collect();
-            let (colour, stroke) = match (s.model, s.kind) {
-                (Some(m), Kind::Conc) => (colour(m), Stroke::Solid),
-                (Some(m), _) => (colour(m), Stroke::Dotted),
-                (None, Kind::Bare) => (SHARED, Stroke::Dashed),
-                (None, Kind::Stall) => (BLACK, Stroke::Dotted),
-                (None, _) => (BLACK, Stroke::Dashed),
-            };
-            let points = if points.len() > 1 { points } else { Vec::new() };
-            Series::new(s.id, colour, stroke, points)
-        })
-        .collect();
-    if let Handler::Wait(d) = h
-        && d > 0
-    {
-        let points = C_ALL
-            .iter()
-            .map(|&c| (c as f64, c as f64 * 1e3 / d as f64))
-            .collect();
-        let name = format!("ideal: C / D, D = {d} ms");
-        all.push(Series::new(name, IDEAL, Stroke::Thin, points));
-    }
-    all
+    Ok(())
 }
 
 /// How to read the serve picture's strokes.
@@ -399,11 +425,7 @@ fn key(area: &Area<'_>, series: &[Series], notes: &[Note]) -> Result<()> {
     let mut y = 24;
     for s in series {
         let x = if s.indent { 28 } else { 8 };
-        let sample = vec![(x, y + 8), (x + 30, y + 8)];
-        match s.stroke.style(s.colour) {
-            (style, None) => area.draw(&PathElement::new(sample, style))?,
-            (style, Some((d, g))) => area.draw(&DashedPathElement::new(sample, d, g, style))?,
-        }
+        s.stroke(area, vec![(x, y + 8), (x + 30, y + 8)])?;
         let (name, ink) = match s.points.is_empty() {
             true => (format!("{} (one size: in the tables)", s.name), &GREY),
             false => (s.name.clone(), &BLACK),
@@ -413,14 +435,10 @@ fn key(area: &Area<'_>, series: &[Series], notes: &[Note]) -> Result<()> {
         y += 21;
     }
     let drawn = |f: &fn(&Series) -> bool| series.iter().any(|s| f(s) && !s.points.is_empty());
-    let shown = notes.iter().filter(|(f, _)| drawn(f));
-    for (i, (_, note)) in shown.enumerate() {
+    for (i, (_, note)) in notes.iter().filter(|(f, _)| drawn(f)).enumerate() {
         let font = ("sans-serif", 13).into_font().color(&GREY);
-        area.draw(&Text::new(
-            note.to_string(),
-            (8, y + 16 + 18 * i as i32),
-            font,
-        ))?;
+        let at = (8, y + 16 + 18 * i as i32);
+        area.draw(&Text::new(note.to_string(), at, font))?;
     }
     Ok(())
 }
@@ -443,19 +461,12 @@ mod tests {
         let mut r = Results::default();
         for n in [100, 1000] {
             r.insert(&SPAWN, "async-concurrent (smol)", n, n as f64 * 600.0);
-            r.insert(
-                &SPAWN,
-                "bare smol Executor::spawn (1 thread)",
-                n,
-                n as f64 * 300.0,
-            );
+            let bare = "bare smol Executor::spawn (1 thread)";
+            r.insert(&SPAWN, bare, n, n as f64 * 300.0);
         }
         let all = series(&r, None, &SPAWN);
-        let at = all
-            .iter()
-            .position(|s| s.name == "async-concurrent (smol)")
-            .unwrap();
-        let (model, bare) = (&all[at], &all[at + 1]);
+        let at = all.iter().position(|s| s.name == "async-concurrent (smol)");
+        let (model, bare) = (&all[at.unwrap()], &all[at.unwrap() + 1]);
         assert!(bare.name.starts_with("bare smol") && bare.indent && bare.stroke == Stroke::Dashed);
         assert!(model.colour == bare.colour && model.colour == colour(Model::Smol));
         assert_eq!(model.points, vec![(100.0, 600.0), (1000.0, 600.0)]);

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -28,8 +28,21 @@ pub struct Results(BTreeMap<(String, String, u64), f64>);
 impl Results {
     /// Reads every `new/benchmark.json` under `dir` that belongs to a workload of the plan.
     pub fn load(dir: &Path) -> Result<Results> {
+        let (mut found, mut todo) = (Vec::new(), vec![dir.to_path_buf()]);
+        while let Some(d) = todo.pop() {
+            let entries =
+                fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?;
+            for path in entries.flatten().map(|e| e.path()) {
+                if path.is_dir() {
+                    todo.push(path);
+                } else if path.ends_with("new/benchmark.json") {
+                    found.push(path);
+                }
+            }
+        }
+        found.sort();
         let mut results = Results::default();
-        for path in benchmark_files(dir)? {
+        for path in found {
             let ids: Ids = read_json(&path)?;
             let (Some(w), Some(id), Some(n)) = (
                 Workload::named(&ids.group_id),
@@ -39,8 +52,7 @@ impl Results {
                 continue;
             };
             let est = path.with_file_name("estimates.json");
-            let median: serde_json::Value = read_json(&est)?;
-            let median = median["median"]["point_estimate"].as_f64();
+            let median = read_json::<serde_json::Value>(&est)?["median"]["point_estimate"].as_f64();
             let median = median.with_context(|| format!("cannot parse {}", est.display()))?;
             results.insert(w, &id, n, median);
         }
@@ -54,9 +66,8 @@ impl Results {
 
     /// The median of line `id` at N, if it ran.
     pub fn get(&self, w: &Workload, id: &str, n: u64) -> Option<f64> {
-        self.0
-            .get(&(w.name.to_string(), id.to_string(), n))
-            .copied()
+        let key = (w.name.to_string(), id.to_string(), n);
+        self.0.get(&key).copied()
     }
 
     /// How many results there are.
@@ -64,17 +75,20 @@ impl Results {
         self.0.len()
     }
 
-    /// The sizes line `id` ran at, ascending.
-    pub fn sizes(&self, w: &Workload, id: &str) -> Vec<u64> {
-        let of = |(kw, kid, _): &&(String, String, u64)| kw == w.name && kid == id;
-        self.0.keys().filter(of).map(|(_, _, n)| *n).collect()
+    /// (N, median) of line `id` at every size it ran at, ascending.
+    pub fn of(&self, w: &Workload, id: &str) -> impl Iterator<Item = (u64, f64)> {
+        let key = |n| (w.name.to_string(), id.to_string(), n);
+        self.0
+            .range(key(0)..=key(u64::MAX))
+            .map(|((_, _, n), t)| (*n, *t))
     }
 
     /// (N, what the chart draws) of line `id`: the time of one iteration where the ideal is a
     /// wait (D all at once, N·D one after another), else the time per unit (spawn, cpu).
     pub fn points(&self, w: &Workload, id: &str) -> Vec<(f64, f64)> {
-        let at = |n: u64| Some((n as f64, self.get(w, id, n)? / per(w, n)));
-        self.sizes(w, id).into_iter().filter_map(at).collect()
+        self.of(w, id)
+            .map(|(n, t)| (n as f64, t / per(w, n)))
+            .collect()
     }
 }
 
@@ -85,28 +99,6 @@ pub fn per(w: &Workload, n: u64) -> f64 {
     } else {
         1.0
     }
-}
-
-/// Every `…/new/benchmark.json` under `dir`.
-fn benchmark_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let entries = fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?;
-        for path in entries.flatten().map(|e| e.path()) {
-            let in_new = path
-                .parent()
-                .and_then(Path::file_name)
-                .is_some_and(|p| p == "new");
-            if path.is_dir() {
-                todo.push(path);
-            } else if in_new && path.file_name().is_some_and(|f| f == "benchmark.json") {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
@@ -151,9 +143,9 @@ impl Row {
 
 /// sync-basic at N: measured, or where it waits N·D one after another, N times its N = 1 time.
 pub fn sync_at(results: &Results, w: &Workload, n: u64) -> Option<f64> {
-    let measured = results.get(w, "sync-basic", n);
     let scaled = || Some(results.get(w, "sync-basic", 1)? * n as f64);
-    measured.or_else(|| (w.ideal == Ideal::Wait).then(scaled).flatten())
+    let scaled = (w.ideal == Ideal::Wait).then(scaled).flatten();
+    results.get(w, "sync-basic", n).or(scaled)
 }
 
 /// What `line` should take at N: D where everything waits at once, N·D one after another, the
@@ -171,28 +163,19 @@ pub fn ideal(results: &Results, w: &Workload, line: &Line, n: u64) -> Option<f64
 /// Every measured model line of `w` (bare lines are what they are read against), by plan order
 /// then N.
 pub fn rows(results: &Results, w: &Workload) -> Vec<Row> {
+    let row = |line: &'static Line, (n, time)| Row {
+        line,
+        n,
+        time,
+        bare: w.bare_of(line).and_then(|b| results.get(w, b.id, n)),
+        ideal: ideal(results, w, line, n),
+        sync: (line.kind != Kind::Base)
+            .then(|| sync_at(results, w, n))
+            .flatten(),
+    };
     let lines = w.lines.iter().filter(|l| l.kind != Kind::Bare);
-    let row = |line: &'static Line, n: u64| {
-        Some(Row {
-            line,
-            n,
-            time: results.get(w, line.id, n)?,
-            bare: w.bare_of(line).and_then(|b| results.get(w, b.id, n)),
-            ideal: ideal(results, w, line, n),
-            sync: (line.kind != Kind::Base)
-                .then(|| sync_at(results, w, n))
-                .flatten(),
-        })
-    };
-    let at_sizes = |line: &'static Line| {
-        results
-            .sizes(w, line.id)
-            .into_iter()
-            .map(move |n| (line, n))
-    };
     lines
-        .flat_map(at_sizes)
-        .filter_map(|(l, n)| row(l, n))
+        .flat_map(|l| results.of(w, l.id).map(move |m| row(l, m)))
         .collect()
 }
 
@@ -208,14 +191,12 @@ mod tests {
         r.insert(&IO_TIMER, "async-concurrent (tokio)", 1000, 110e6);
         r.insert(&IO_TIMER, "bare tokio timers", 1000, 100e6);
         let rows = rows(&r, &IO_TIMER);
-        let tokio = rows
-            .iter()
-            .find(|x| x.line.id == "async-concurrent (tokio)")
-            .unwrap();
+        let find = |id| rows.iter().find(|x| x.line.id == id).unwrap();
+        let tokio = find("async-concurrent (tokio)");
         assert_eq!(tokio.sync, Some(100.5e6 * 1000.0));
         assert_eq!(tokio.ideal, Some(100e6));
         assert!((tokio.vs_bare().unwrap() - 1.1).abs() < 1e-9);
-        let sync = rows.iter().find(|x| x.line.id == "sync-basic").unwrap();
+        let sync = find("sync-basic");
         assert_eq!((sync.n, sync.ideal, sync.sync), (1, Some(100e6), None));
         assert!(
             rows.iter().all(|x| x.line.kind != Kind::Bare),
