@@ -13,7 +13,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use benches::plan::{
-    ALL, C_ALL, Ideal, Kind, Line, Model, SERVE_DELAYS, SERVERS, Workload, count, fmt_ns,
+    self, ALL, C_ALL, Ideal, Kind, Line, Model, SERVE_DELAYS, SERVERS, Workload, count, fmt_ns,
 };
 use benches::serve::{Handler, Run};
 
@@ -58,14 +58,9 @@ struct Series {
 }
 
 impl Series {
-    /// A series, whose legend entry is indented under the one above if `indent`.
-    fn new(
-        name: &str,
-        (colour, stroke): (RGBColor, Stroke),
-        indent: bool,
-        points: Vec<(f64, f64)>,
-    ) -> Self {
-        let name = name.to_string();
+    /// A series, its legend entry indented under the one above if `indent`.
+    fn new(name: &str, style: (RGBColor, Stroke), indent: bool, points: Vec<(f64, f64)>) -> Self {
+        let ((colour, stroke), name) = (style, name.to_string());
         Series {
             name,
             colour,
@@ -75,41 +70,42 @@ impl Series {
         }
     }
 
-    /// Draws the stroke through `points` on `area`: the plot's coordinates or the legend's pixels.
-    fn stroke<C: CoordTranslate>(
+    /// Draws its stroke through `at` on `on`: the plot's coordinates, or the legend's pixels.
+    fn path<C: CoordTranslate<From: Clone>>(
         &self,
-        area: &DrawingArea<SVGBackend<'_>, C>,
-        points: Vec<C::From>,
-    ) -> Result<()>
-    where
-        C::From: Clone,
-    {
-        let style = self
-            .colour
-            .stroke_width(if self.stroke == Stroke::Thin { 1 } else { 2 });
+        on: &Area<'_, C>,
+        at: Vec<C::From>,
+    ) -> Result<()> {
+        let width = if self.stroke == Stroke::Thin { 1 } else { 2 };
+        let style = self.colour.stroke_width(width);
         match self.stroke {
-            Stroke::Solid | Stroke::Thin => area.draw(&PathElement::new(points, style))?,
-            Stroke::Dashed => area.draw(&DashedPathElement::new(points, 9, 6, style))?,
-            Stroke::Dotted => area.draw(&DashedPathElement::new(points, 2, 4, style))?,
+            Stroke::Solid | Stroke::Thin => on.draw(&PathElement::new(at, style))?,
+            Stroke::Dashed => on.draw(&DashedPathElement::new(at, 9, 6, style))?,
+            Stroke::Dotted => on.draw(&DashedPathElement::new(at, 2, 4, style))?,
         }
         Ok(())
     }
 }
 
-/// One line is drawn through two points or more: one size only (sequential I/O at N = 1) is in
-/// the tables, not a line.
+/// A measured line: one size only (sequential I/O at N = 1) is in the tables, not a line.
 fn line(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     if points.len() > 1 { points } else { Vec::new() }
 }
 
-/// A picture: the file's name, title and subtitle, width, the plots side by side (their axes and
-/// series), and the notes of the legend, which names the last plot's series.
+/// An area of a picture: in pixels, or in a plot's coordinates.
+type Area<'a, C = Shift> = DrawingArea<SVGBackend<'a>, C>;
+
+/// A picture: its file's name, title, subtitle and width; its plots side by side (each its y axis
+/// and its series) on one x axis (its name and key values) with the same y labels; and the notes
+/// under its legend, which names the last plot's series.
 struct Picture {
     name: &'static str,
     title: String,
     sub: String,
     wide: u32,
-    plots: Vec<(Axes, Vec<Series>)>,
+    x: (&'static str, Vec<u64>),
+    label: fn(&f64) -> String,
+    plots: Vec<(String, Vec<Series>)>,
     notes: &'static [Note],
 }
 
@@ -125,10 +121,8 @@ pub fn draw_all(
     let pictures = ALL.iter().map(|w| workload(results, py, w, stamp));
     let mut written = Vec::new();
     for p in pictures.chain(run.map(|run| serve(run, stamp))) {
-        if p.plots
-            .iter()
-            .any(|(_, all)| all.iter().any(|s| !s.points.is_empty()))
-        {
+        let mut all = p.plots.iter().flat_map(|(_, series)| series);
+        if all.any(|s| !s.points.is_empty()) {
             let path = dir.join(format!("chart-{}.svg", p.name));
             draw(&p, &path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
             written.push(path);
@@ -137,7 +131,7 @@ pub fn draw_all(
     Ok(written)
 }
 
-/// The picture of workload `w`: its lines against N, by [`series`].
+/// The picture of workload `w`: its [`series`] against N.
 fn workload(results: &Results, py: Option<&Python>, w: &Workload, stamp: &str) -> Picture {
     let y = match w.ideal {
         Ideal::Wait => "time of one iteration (all N)".to_string(),
@@ -148,15 +142,9 @@ fn workload(results: &Results, py: Option<&Python>, w: &Workload, stamp: &str) -
         title: format!("{} — {}", w.name, w.about),
         sub: format!("criterion's median {y} against N, log-log · {stamp}"),
         wide: WIDTH,
-        plots: vec![(
-            Axes {
-                x: "N",
-                y,
-                keys: w.sizes(),
-                label: |v| fmt_ns(*v),
-            },
-            series(results, py, w),
-        )],
+        x: ("N", w.sizes()),
+        label: |v| fmt_ns(*v),
+        plots: vec![(y, series(results, py, w))],
         notes: &NOTES,
     }
 }
@@ -171,7 +159,8 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
         let mut of_model: Vec<&Line> = w.lines.iter().filter(|l| l.model == Some(m)).collect();
         of_model.sort_by_key(|l| l.kind == Kind::Stall);
         for (i, l) in of_model.iter().enumerate() {
-            let stroke = if l.kind == Kind::Stall {
+            let dotted = l.kind == Kind::Stall;
+            let stroke = if dotted {
                 Stroke::Dotted
             } else {
                 Stroke::Solid
@@ -186,48 +175,30 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
             }
         }
     }
-    all.extend(
-        shared
-            .into_iter()
-            .map(|b| of(b, (SHARED, Stroke::Dashed), false)),
-    );
+    for bare in shared {
+        all.push(of(bare, (SHARED, Stroke::Dashed), false));
+    }
     let conc: Vec<&Line> = w.lines.iter().filter(|l| l.kind == Kind::Conc).collect();
     if let Some(first) = conc.first().filter(|_| w.ideal != Ideal::None) {
-        let sizes: BTreeSet<u64> = conc
-            .iter()
-            .flat_map(|l| results.of(w, l.id))
-            .map(|(n, _)| n)
-            .collect();
-        let at = |n: u64| {
+        let ran = conc.iter().flat_map(|l| results.of(w, l.id));
+        let sizes: BTreeSet<u64> = ran.map(|(n, _)| n).collect();
+        let at = |n| {
             Some((
                 n as f64,
                 data::ideal(results, w, first, n)? / data::per(w, n),
             ))
         };
+        let points = sizes.into_iter().filter_map(at).collect();
         let name = match w.ideal {
-            Ideal::Cores => format!("ideal: sync-basic / {} cores", benches::plan::cores()),
-            _ => format!(
-                "ideal: D = {}, all at once",
-                fmt_ns(w.delay.as_secs_f64() * 1e9)
-            ),
+            Ideal::Cores => format!("ideal: sync-basic / {} cores", plan::cores()),
+            _ => format!("ideal: D = {}, all at once", plan::fmt(w.delay)),
         };
-        all.push(Series::new(
-            &name,
-            (IDEAL, Stroke::Thin),
-            false,
-            sizes.into_iter().filter_map(at).collect(),
-        ));
+        all.push(Series::new(&name, (IDEAL, Stroke::Thin), false, points));
     }
     if let Some(points) = py.map(|py| py.points(w)).filter(|p| p.len() > 1) {
-        let points = points
-            .iter()
-            .map(|&(n, s)| (n as f64, s * 1e9 / data::per(w, n)));
-        all.push(Series::new(
-            SEED,
-            (BLACK, Stroke::Dotted),
-            false,
-            points.collect(),
-        ));
+        let at = |&(n, s): &(u64, f64)| (n as f64, s * 1e9 / data::per(w, n));
+        let points = points.iter().map(at).collect();
+        all.push(Series::new(SEED, (BLACK, Stroke::Dotted), false, points));
     }
     all
 }
@@ -236,29 +207,23 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
 /// ideal C / D; the models solid (dotted where they serve one or P at a time), hyper grey dashed,
 /// FastAPI black dashed (dotted: its blocking handler).
 fn serve(run: &Run, stamp: &str) -> Picture {
-    let plot = |d: u64| {
+    let plot = |d| {
         let y = match d {
             0 => "requests/s at D = 0 (the server's own cost)".to_string(),
             d => format!("requests/s at D = {d} ms (ideal C / D)"),
         };
-        let axes = Axes {
-            x: "C",
-            y,
-            keys: C_ALL.to_vec(),
-            label: |v| count(v.round() as u64),
-        };
-        (axes, serve_series(run, d))
+        (y, serve_series(run, d))
     };
+    let title =
+        "serve — requests/s against C keep-alive connections, each server in its own process";
+    let seconds = run.seconds;
     Picture {
         name: "serve",
-        title:
-            "serve — requests/s against C keep-alive connections, each server in its own process"
-                .into(),
-        sub: format!(
-            "latency::load, {} s per point, log-log · {stamp}",
-            run.seconds
-        ),
+        title: title.to_string(),
+        sub: format!("latency::load, {seconds} s per point, log-log · {stamp}"),
         wide: WIDTH + 300,
+        x: ("C", C_ALL.to_vec()),
+        label: |v| count(v.round() as u64),
         plots: SERVE_DELAYS.map(plot).into(),
         notes: &SERVE_NOTES,
     }
@@ -266,77 +231,61 @@ fn serve(run: &Run, stamp: &str) -> Picture {
 
 /// The lines of the serve picture at D = `d` ms, in plan order, then the ideal.
 fn serve_series(run: &Run, d: u64) -> Vec<Series> {
-    let mut all: Vec<Series> = SERVERS
-        .iter()
-        .map(|s| {
-            let at = |&c: &u64| Some((c as f64, run.at(s.id, c, Handler::Wait(d))?.rps));
-            let style = match (s.model, s.kind) {
-                (Some(m), Kind::Conc) => (colour(m), Stroke::Solid),
-                (Some(m), _) => (colour(m), Stroke::Dotted),
-                (None, Kind::Bare) => (SHARED, Stroke::Dashed),
-                (None, Kind::Stall) => (BLACK, Stroke::Dotted),
-                (None, _) => (BLACK, Stroke::Dashed),
-            };
-            Series::new(
-                s.id,
-                style,
-                false,
-                line(s.conns.iter().filter_map(at).collect()),
-            )
-        })
-        .collect();
+    let mut all = Vec::new();
+    for s in SERVERS {
+        let at = |&c: &u64| Some((c as f64, run.at(s.id, c, Handler::Wait(d))?.rps));
+        let style = match (s.model, s.kind) {
+            (Some(m), Kind::Conc) => (colour(m), Stroke::Solid),
+            (Some(m), _) => (colour(m), Stroke::Dotted),
+            (None, Kind::Bare) => (SHARED, Stroke::Dashed),
+            (None, Kind::Stall) => (BLACK, Stroke::Dotted),
+            (None, _) => (BLACK, Stroke::Dashed),
+        };
+        let points = line(s.conns.iter().filter_map(at).collect());
+        all.push(Series::new(s.id, style, false, points));
+    }
     if d > 0 {
-        let points = C_ALL.iter().map(|&c| (c as f64, c as f64 * 1e3 / d as f64));
+        let points = C_ALL.map(|c| (c as f64, c as f64 * 1e3 / d as f64));
         let name = format!("ideal: C / D, D = {d} ms");
         all.push(Series::new(
             &name,
             (IDEAL, Stroke::Thin),
             false,
-            points.collect(),
+            points.into(),
         ));
     }
     all
 }
 
-/// The round value (1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k) at or below `v` (`down`), or at or above it.
+/// The round values of a decade, for the ends and the finest ticks of a log axis.
+const ROUND: [f64; 8] = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0];
+
+/// The round value ([`ROUND`] × 10^k) at or below `v` (`down`), or at or above it.
 fn snap(v: f64, down: bool) -> f64 {
     let e = 10f64.powf(v.log10().floor());
-    let steps = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0].map(|s| s * e);
+    let mut steps = ROUND.iter().chain(&[10.0]).map(|s| s * e);
     let found = match down {
-        true => steps.iter().rev().find(|s| **s <= v * 1.0001),
-        false => steps.iter().find(|s| **s >= v * 0.9999),
+        true => steps.rev().find(|s| *s <= v * 1.0001),
+        false => steps.find(|s| *s >= v * 0.9999),
     };
-    *found.unwrap_or(&v)
+    found.unwrap_or(v)
 }
 
 /// Tick values on a log axis from `lo` to `hi`: powers of ten, or 1-2-5, or finer, whichever
 /// first gives at least four.
 fn ticks(lo: f64, hi: f64) -> Vec<f64> {
-    let steps: [&[f64]; 3] = [
-        &[1.0],
-        &[1.0, 2.0, 5.0],
-        &[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0],
-    ];
     let decades = lo.log10().floor() as i32..=hi.log10().ceil() as i32;
-    let within = steps.map(|step| {
+    let mut found = Vec::new();
+    for step in [&[1.0][..], &[1.0, 2.0, 5.0], &ROUND] {
         let all = decades
             .clone()
             .flat_map(|e| step.iter().map(move |s| s * 10f64.powi(e)));
-        all.filter(|v| (lo..=hi).contains(v)).collect::<Vec<f64>>()
-    });
-    within
-        .iter()
-        .find(|t| t.len() >= 4)
-        .unwrap_or(&within[2])
-        .clone()
-}
-
-/// The axes of one plot: log-log, ticks on the x keys that the series reach.
-struct Axes {
-    x: &'static str,
-    y: String,
-    keys: Vec<u64>,
-    label: fn(&f64) -> String,
+        found = all.filter(|v| (lo..=hi).contains(v)).collect();
+        if found.len() >= 4 {
+            break;
+        }
+    }
+    found
 }
 
 /// One picture: the title on top, the plots side by side on the left, the legend on the right.
@@ -344,26 +293,25 @@ fn draw(p: &Picture, path: &Path) -> Result<()> {
     let root = SVGBackend::new(path, (p.wide, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let (top, body) = root.split_vertically(60);
-    top.draw(&Text::new(p.title.clone(), (16, 10), ("sans-serif", 20)))?;
+    top.draw(&Text::new(p.title.as_str(), (16, 10), ("sans-serif", 20)))?;
     let grey = ("sans-serif", 14).into_font().color(&GREY);
-    top.draw(&Text::new(p.sub.clone(), (16, 36), grey))?;
-    let (plot, legend) = body.split_horizontally(p.wide - LEGEND);
-    for ((axes, series), area) in p.plots.iter().zip(plot.split_evenly((1, p.plots.len()))) {
-        plot_on(&area, axes, series)?;
+    top.draw(&Text::new(p.sub.as_str(), (16, 36), grey))?;
+    let (plots, legend) = body.split_horizontally(p.wide - LEGEND);
+    let areas = plots.split_evenly((1, p.plots.len()));
+    for ((y, series), area) in p.plots.iter().zip(areas) {
+        plot(&area, p, y, series)?;
     }
     key(&legend, &p.plots[p.plots.len() - 1].1, p.notes)
 }
 
-/// An area of a picture.
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-
-/// Draws the series on `area`: each in its stroke, with a dot at every measured size.
-fn plot_on(area: &Area<'_>, axes: &Axes, series: &[Series]) -> Result<()> {
+/// One plot of picture `p`, log-log, its y axis called `y`: each series in its stroke, with a dot
+/// at every measured size; ticks on the x keys that the series reach.
+fn plot(area: &Area<'_>, p: &Picture, y: &str, series: &[Series]) -> Result<()> {
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
+    for &(x, y) in series.iter().flat_map(|s| &s.points) {
         (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
     }
-    let keys = axes.keys.iter().map(|&n| n as f64);
+    let keys = p.x.1.iter().map(|&n| n as f64);
     let xs: Vec<f64> = keys.filter(|n| (x0..=x1).contains(n)).collect();
     let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
     let mut chart = ChartBuilder::on(area)
@@ -376,20 +324,20 @@ fn plot_on(area: &Area<'_>, axes: &Axes, series: &[Series]) -> Result<()> {
         )?;
     chart
         .configure_mesh()
-        .x_desc(axes.x)
-        .y_desc(&axes.y)
+        .x_desc(p.x.0)
+        .y_desc(y)
         .x_label_formatter(&|v| count(v.round() as u64))
-        .y_label_formatter(&axes.label)
+        .y_label_formatter(&p.label)
         .label_style(("sans-serif", 14))
         .axis_desc_style(("sans-serif", 15))
         .bold_line_style(RGBColor(225, 225, 225))
         .draw()?;
     let area = chart.plotting_area();
     for s in series.iter().filter(|s| !s.points.is_empty()) {
-        s.stroke(area, s.points.clone())?;
+        s.path(area, s.points.clone())?;
         if s.stroke != Stroke::Thin {
-            for &p in &s.points {
-                area.draw(&Circle::new(p, 3, s.colour.filled()))?;
+            for &at in &s.points {
+                area.draw(&Circle::new(at, 3, s.colour.filled()))?;
             }
         }
     }
@@ -425,7 +373,7 @@ fn key(area: &Area<'_>, series: &[Series], notes: &[Note]) -> Result<()> {
     let mut y = 24;
     for s in series {
         let x = if s.indent { 28 } else { 8 };
-        s.stroke(area, vec![(x, y + 8), (x + 30, y + 8)])?;
+        s.path(area, vec![(x, y + 8), (x + 30, y + 8)])?;
         let (name, ink) = match s.points.is_empty() {
             true => (format!("{} (one size: in the tables)", s.name), &GREY),
             false => (s.name.clone(), &BLACK),
