@@ -107,38 +107,20 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     serde_json::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
 }
 
-/// One model line at N: its median per iteration (`time`) and what it is read against, its bare
-/// primitive, its [`ideal`] and sync-basic ([`sync_at`]) at the same N, all in nanoseconds.
+/// One model line at N: its median per iteration (`time`, ns) and per unit, its bare primitive's
+/// median at the same N, and the ratios it is read by: its [`ideal`] over its median (1.0 is
+/// perfect), its median over the bare one's (1.0 costs nothing above the floor), and sync-basic's
+/// ([`sync_at`]) over its median (how many times faster).
 #[derive(Clone, Debug)]
 pub struct Row {
     pub line: &'static Line,
     pub n: u64,
     pub time: f64,
+    pub per_unit: f64,
     pub bare: Option<f64>,
-    pub ideal: Option<f64>,
-    pub sync: Option<f64>,
-}
-
-impl Row {
-    /// Time per unit (per task, request, job).
-    pub fn per_unit(&self) -> f64 {
-        self.time / self.n as f64
-    }
-
-    /// Ideal over measured: 1.0 is perfect.
-    pub fn efficiency(&self) -> Option<f64> {
-        self.ideal.map(|i| i / self.time)
-    }
-
-    /// Measured over the bare primitive: 1.0 costs nothing above the floor.
-    pub fn vs_bare(&self) -> Option<f64> {
-        self.bare.map(|b| self.time / b)
-    }
-
-    /// How many times faster than sync-basic.
-    pub fn speedup(&self) -> Option<f64> {
-        self.sync.map(|s| s / self.time)
-    }
+    pub vs_bare: Option<f64>,
+    pub efficiency: Option<f64>,
+    pub speedup: Option<f64>,
 }
 
 /// sync-basic at N: measured, or where it waits N·D one after another, N times its N = 1 time.
@@ -163,15 +145,19 @@ pub fn ideal(results: &Results, w: &Workload, line: &Line, n: u64) -> Option<f64
 /// Every measured model line of `w` (bare lines are what they are read against), by plan order
 /// then N.
 pub fn rows(results: &Results, w: &Workload) -> Vec<Row> {
-    let row = |line: &'static Line, (n, time)| Row {
-        line,
-        n,
-        time,
-        bare: w.bare_of(line).and_then(|b| results.get(w, b.id, n)),
-        ideal: ideal(results, w, line, n),
-        sync: (line.kind != Kind::Base)
-            .then(|| sync_at(results, w, n))
-            .flatten(),
+    let row = |line: &'static Line, (n, time)| {
+        let bare = w.bare_of(line).and_then(|b| results.get(w, b.id, n));
+        let sync = (line.kind != Kind::Base).then(|| sync_at(results, w, n));
+        Row {
+            line,
+            n,
+            time,
+            per_unit: time / n as f64,
+            bare,
+            vs_bare: bare.map(|b| time / b),
+            efficiency: ideal(results, w, line, n).map(|i| i / time),
+            speedup: sync.flatten().map(|s| s / time),
+        }
     };
     let lines = w.lines.iter().filter(|l| l.kind != Kind::Bare);
     lines
@@ -185,34 +171,28 @@ mod tests {
     use benches::plan::{CPU, IO_TIMER};
 
     #[test]
-    fn io_rows_scale_sync_basic_and_read_against_d_and_the_bare_line() {
+    fn rows_read_against_the_ideal_the_bare_line_and_sync_basic_scaled_where_it_waits() {
         let mut r = Results::default();
         r.insert(&IO_TIMER, "sync-basic", 1, 100.5e6);
         r.insert(&IO_TIMER, "async-concurrent (tokio)", 1000, 110e6);
         r.insert(&IO_TIMER, "bare tokio timers", 1000, 100e6);
-        let rows = rows(&r, &IO_TIMER);
-        let find = |id| rows.iter().find(|x| x.line.id == id).unwrap();
-        let tokio = find("async-concurrent (tokio)");
-        assert_eq!(tokio.sync, Some(100.5e6 * 1000.0));
-        assert_eq!(tokio.ideal, Some(100e6));
-        assert!((tokio.vs_bare().unwrap() - 1.1).abs() < 1e-9);
-        let sync = find("sync-basic");
-        assert_eq!((sync.n, sync.ideal, sync.sync), (1, Some(100e6), None));
-        assert!(
-            rows.iter().all(|x| x.line.kind != Kind::Bare),
-            "bare lines are not rows"
-        );
-    }
-
-    #[test]
-    fn cpu_ideal_is_the_sequential_time_over_the_cores() {
-        let mut r = Results::default();
         r.insert(&CPU, "sync-basic", 8, 80e6);
         r.insert(&CPU, "threads (pool)", 8, 40e6);
-        let rows = rows(&r, &CPU);
-        let pool = rows.iter().find(|x| x.line.id == "threads (pool)").unwrap();
-        assert_eq!(pool.ideal, Some(80e6 / plan::cores() as f64));
-        assert_eq!(pool.speedup(), Some(2.0));
+        let (io, cpu) = (rows(&r, &IO_TIMER), rows(&r, &CPU));
+        let find = |rows: &[Row], id| rows.iter().find(|x| x.line.id == id).cloned().unwrap();
+        let tokio = find(&io, "async-concurrent (tokio)");
+        assert_eq!(tokio.speedup, Some(100.5e6 * 1000.0 / 110e6));
+        assert_eq!(tokio.efficiency, Some(100e6 / 110e6), "D, all at once");
+        assert!((tokio.vs_bare.unwrap() - 1.1).abs() < 1e-9);
+        let sync = find(&io, "sync-basic");
+        assert_eq!((sync.n, sync.efficiency), (1, Some(100e6 / 100.5e6)));
+        assert_eq!(sync.speedup, None, "sync-basic is not read against itself");
+        let bare = |rows: &[Row]| rows.iter().any(|x| x.line.kind == Kind::Bare);
+        assert!(!bare(&io) && !bare(&cpu), "bare lines are not rows");
+        let pool = find(&cpu, "threads (pool)");
+        let over_the_cores = 80e6 / plan::cores() as f64;
+        assert_eq!(pool.efficiency, Some(over_the_cores / 40e6));
+        assert_eq!(pool.speedup, Some(2.0));
     }
 
     #[test]

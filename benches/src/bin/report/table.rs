@@ -89,15 +89,15 @@ fn cell(r: &Row, w: &Workload) -> String {
     let at = Some(format!(" @N={}", r.n))
         .filter(|_| r.n != w.headline)
         .unwrap_or_default();
-    let (per_unit, time) = (fmt_ns(r.per_unit()), fmt_ns(r.time));
-    match (w.ideal, r.line.kind, r.vs_bare(), r.speedup()) {
+    let (per_unit, time) = (fmt_ns(r.per_unit), fmt_ns(r.time));
+    match (w.ideal, r.line.kind, r.vs_bare, r.speedup) {
         (Ideal::None, Kind::Base, ..) => format!("{per_unit} (no unit started){at}"),
         (Ideal::None, _, Some(b), _) => format!("{per_unit} ({} bare){at}", x(b)),
         (Ideal::None, ..) => format!("{per_unit}{at}"),
         (Ideal::Wait, Kind::Base, ..) if r.n == 1 => {
             format!("≈ {} (N × {time})", fmt_ns(r.time * w.headline as f64))
         }
-        (Ideal::Wait, ..) => format!("{time} (eff {}){at}", opt(r.efficiency(), two)),
+        (Ideal::Wait, ..) => format!("{time} (eff {}){at}", opt(r.efficiency, two)),
         (Ideal::Cores, .., Some(s)) => format!("{time} ({} sync){at}", x(s)),
         (Ideal::Cores, ..) => format!("{time}{at}"),
     }
@@ -106,39 +106,31 @@ fn cell(r: &Row, w: &Workload) -> String {
 /// Model × workload at the headline sizes.
 fn glance(md: &mut String, results: &Results, py: Option<&Python>) {
     md.push_str("## At a glance\n\nMedians at the headline sizes; in brackets, what each is read against.\n\n");
-    let heads: Vec<String> = ALL
-        .iter()
-        .map(|w| format!("{}: N={}", w.name, w.headline))
-        .collect();
+    let heads = ALL.map(|w| format!("{}: N={}", w.name, w.headline));
     let _ = writeln!(
         md,
         "| model | {} |\n|---|{}",
         heads.join(" | "),
-        "---|".repeat(heads.len())
+        "---|".repeat(ALL.len())
     );
-    let all: Vec<Vec<Row>> = ALL.iter().map(|w| rows(results, w)).collect();
+    let all = ALL.map(|w| (w, rows(results, w)));
     for model in Model::ALL {
-        let cells: Vec<String> = ALL
-            .iter()
-            .zip(&all)
-            .map(|(w, rows)| {
-                // Each line of the model at the headline size, or the largest size below it.
-                let at = |l: &Line| {
-                    let of_line = rows
-                        .iter()
-                        .filter(|r| r.line.id == l.id && r.n <= w.headline);
-                    of_line.max_by_key(|r| r.n)
-                };
-                let lines = w.lines.iter().filter(|l| l.model == Some(model));
-                match &lines.filter_map(at).collect::<Vec<_>>()[..] {
-                    [] => String::new(),
-                    [one] => cell(one, w),
-                    [stall, fix, ..] => {
-                        format!("fix {} · stall {}", fmt_ns(fix.time), fmt_ns(stall.time))
-                    }
+        let cells = all.each_ref().map(|(w, rows)| {
+            // Each line of the model at the headline size, or the largest size below it (rows
+            // are by line, then N).
+            let at = |l: &Line| {
+                rows.iter()
+                    .rfind(|r| r.line.id == l.id && r.n <= w.headline)
+            };
+            let lines = w.lines.iter().filter(|l| l.model == Some(model));
+            match lines.filter_map(at).collect::<Vec<_>>()[..] {
+                [] => String::new(),
+                [one] => cell(one, w),
+                [stall, fix, ..] => {
+                    format!("fix {} · stall {}", fmt_ns(fix.time), fmt_ns(stall.time))
                 }
-            })
-            .collect();
+            }
+        });
         if cells.iter().any(|c| !c.is_empty()) {
             let _ = writeln!(md, "| {} | {} |", model.name(), cells.join(" | "));
         }
@@ -188,7 +180,7 @@ fn workload(md: &mut String, results: &Results, w: &Workload, py: Option<&Python
             true => (r.line.id, w.bare_of(r.line).map_or("—", |b| b.id)),
             false => ("", ""),
         };
-        let why = match r.vs_bare() {
+        let why = match r.vs_bare {
             Some(v) if v > FAR && said => "as above",
             Some(v) if v > FAR => {
                 said = true;
@@ -201,10 +193,10 @@ fn workload(md: &mut String, results: &Results, w: &Workload, py: Option<&Python
             "| {name} | {bare} | {} | {} | {} | {} | {} | {} | {why} |",
             r.n,
             fmt_ns(r.time),
-            fmt_ns(r.per_unit()),
+            fmt_ns(r.per_unit),
             opt(r.bare, fmt_ns),
-            opt(r.vs_bare(), x),
-            opt(r.efficiency(), two),
+            opt(r.vs_bare, x),
+            opt(r.efficiency, two),
         );
     }
     for (i, &(n, s)) in py.map_or(&[][..], |py| py.points(w)).iter().enumerate() {
