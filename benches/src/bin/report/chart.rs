@@ -19,6 +19,7 @@ use benches::serve::{Handler, Run};
 
 use crate::data::{self, Results};
 use crate::python::{Python, SEED};
+use Stroke::{Dashed, Dotted, Solid, Thin};
 
 const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 640;
@@ -76,12 +77,12 @@ impl Series {
         on: &Area<'_, C>,
         at: Vec<C::From>,
     ) -> Result<()> {
-        let width = if self.stroke == Stroke::Thin { 1 } else { 2 };
+        let width = if self.stroke == Thin { 1 } else { 2 };
         let style = self.colour.stroke_width(width);
         match self.stroke {
-            Stroke::Solid | Stroke::Thin => on.draw(&PathElement::new(at, style))?,
-            Stroke::Dashed => on.draw(&DashedPathElement::new(at, 9, 6, style))?,
-            Stroke::Dotted => on.draw(&DashedPathElement::new(at, 2, 4, style))?,
+            Solid | Thin => on.draw(&PathElement::new(at, style))?,
+            Dashed => on.draw(&DashedPathElement::new(at, 9, 6, style))?,
+            Dotted => on.draw(&DashedPathElement::new(at, 2, 4, style))?,
         }
         Ok(())
     }
@@ -152,23 +153,19 @@ fn workload(results: &Results, py: Option<&Python>, w: &Workload, stamp: &str) -
 /// The lines of `w`: each model, its own floor beneath it, then its stall; shared floors, the
 /// ideal and the seed's Python last.
 fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
-    let of =
-        |l: &Line, style, indent| Series::new(l.id, style, indent, line(results.points(w, l.id)));
+    let drawn = |l: &Line| line(data::drawn(w, results.of(w, l.id)));
+    let of = |l: &Line, style, indent| Series::new(l.id, style, indent, drawn(l));
     let (mut all, mut shared) = (Vec::new(), Vec::<&Line>::new());
     for m in Model::ALL {
         let mut of_model: Vec<&Line> = w.lines.iter().filter(|l| l.model == Some(m)).collect();
         of_model.sort_by_key(|l| l.kind == Kind::Stall);
         for (i, l) in of_model.iter().enumerate() {
             let dotted = l.kind == Kind::Stall;
-            let stroke = if dotted {
-                Stroke::Dotted
-            } else {
-                Stroke::Solid
-            };
+            let stroke = if dotted { Dotted } else { Solid };
             all.push(of(l, (colour(m), stroke), i > 0));
             match w.bare_of(l) {
                 Some(bare) if w.floor_of(bare).len() == 1 => {
-                    all.push(of(bare, (colour(m), Stroke::Dashed), true))
+                    all.push(of(bare, (colour(m), Dashed), true))
                 }
                 Some(bare) if !shared.iter().any(|s| s.id == bare.id) => shared.push(bare),
                 _ => {}
@@ -176,29 +173,23 @@ fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
         }
     }
     for bare in shared {
-        all.push(of(bare, (SHARED, Stroke::Dashed), false));
+        all.push(of(bare, (SHARED, Dashed), false));
     }
     let conc: Vec<&Line> = w.lines.iter().filter(|l| l.kind == Kind::Conc).collect();
     if let Some(first) = conc.first().filter(|_| w.ideal != Ideal::None) {
         let ran = conc.iter().flat_map(|l| results.of(w, l.id));
         let sizes: BTreeSet<u64> = ran.map(|(n, _)| n).collect();
-        let at = |n| {
-            Some((
-                n as f64,
-                data::ideal(results, w, first, n)? / data::per(w, n),
-            ))
-        };
-        let points = sizes.into_iter().filter_map(at).collect();
+        let ideal = |n| Some((n, data::ideal(results, w, first, n)?));
+        let points = data::drawn(w, sizes.into_iter().filter_map(ideal));
         let name = match w.ideal {
             Ideal::Cores => format!("ideal: sync-basic / {} cores", plan::cores()),
             _ => format!("ideal: D = {}, all at once", plan::fmt(w.delay)),
         };
-        all.push(Series::new(&name, (IDEAL, Stroke::Thin), false, points));
+        all.push(Series::new(&name, (IDEAL, Thin), false, points));
     }
     if let Some(points) = py.map(|py| py.points(w)).filter(|p| p.len() > 1) {
-        let at = |&(n, s): &(u64, f64)| (n as f64, s * 1e9 / data::per(w, n));
-        let points = points.iter().map(at).collect();
-        all.push(Series::new(SEED, (BLACK, Stroke::Dotted), false, points));
+        let points = data::drawn(w, points.iter().map(|&(n, s)| (n, s * 1e9)));
+        all.push(Series::new(SEED, (BLACK, Dotted), false, points));
     }
     all
 }
@@ -235,11 +226,11 @@ fn serve_series(run: &Run, d: u64) -> Vec<Series> {
     for s in SERVERS {
         let at = |&c: &u64| Some((c as f64, run.at(s.id, c, Handler::Wait(d))?.rps));
         let style = match (s.model, s.kind) {
-            (Some(m), Kind::Conc) => (colour(m), Stroke::Solid),
-            (Some(m), _) => (colour(m), Stroke::Dotted),
-            (None, Kind::Bare) => (SHARED, Stroke::Dashed),
-            (None, Kind::Stall) => (BLACK, Stroke::Dotted),
-            (None, _) => (BLACK, Stroke::Dashed),
+            (Some(m), Kind::Conc) => (colour(m), Solid),
+            (Some(m), _) => (colour(m), Dotted),
+            (None, Kind::Bare) => (SHARED, Dashed),
+            (None, Kind::Stall) => (BLACK, Dotted),
+            (None, _) => (BLACK, Dashed),
         };
         let points = line(s.conns.iter().filter_map(at).collect());
         all.push(Series::new(s.id, style, false, points));
@@ -247,12 +238,7 @@ fn serve_series(run: &Run, d: u64) -> Vec<Series> {
     if d > 0 {
         let points = C_ALL.map(|c| (c as f64, c as f64 * 1e3 / d as f64));
         let name = format!("ideal: C / D, D = {d} ms");
-        all.push(Series::new(
-            &name,
-            (IDEAL, Stroke::Thin),
-            false,
-            points.into(),
-        ));
+        all.push(Series::new(&name, (IDEAL, Thin), false, points.into()));
     }
     all
 }
@@ -335,7 +321,7 @@ fn plot(area: &Area<'_>, p: &Picture, y: &str, series: &[Series]) -> Result<()> 
     let area = chart.plotting_area();
     for s in series.iter().filter(|s| !s.points.is_empty()) {
         s.path(area, s.points.clone())?;
-        if s.stroke != Stroke::Thin {
+        if s.stroke != Thin {
             for &at in &s.points {
                 area.draw(&Circle::new(at, 3, s.colour.filled()))?;
             }
@@ -347,8 +333,8 @@ fn plot(area: &Area<'_>, p: &Picture, y: &str, series: &[Series]) -> Result<()> 
 /// How to read the serve picture's strokes.
 #[rustfmt::skip]
 const SERVE_NOTES: [Note; 5] = [
-    (|s| s.stroke == Stroke::Solid, "solid: holds every connection at once"),
-    (|s| s.stroke == Stroke::Dotted, "dotted: one (or P) at a time, or a blocked loop"),
+    (|s| s.stroke == Solid, "solid: holds every connection at once"),
+    (|s| s.stroke == Dotted, "dotted: one (or P) at a time, or a blocked loop"),
     (|s| s.colour == SHARED, "grey dashed: hyper, the anchor"),
     (|s| s.colour == BLACK, "black: FastAPI under uvicorn, the seed's framework"),
     (|_| true, "dots: the connection counts measured"),
@@ -415,7 +401,7 @@ mod tests {
         let all = series(&r, None, &SPAWN);
         let at = all.iter().position(|s| s.name == "async-concurrent (smol)");
         let (model, bare) = (&all[at.unwrap()], &all[at.unwrap() + 1]);
-        assert!(bare.name.starts_with("bare smol") && bare.indent && bare.stroke == Stroke::Dashed);
+        assert!(bare.name.starts_with("bare smol") && bare.indent && bare.stroke == Dashed);
         assert!(model.colour == bare.colour && model.colour == colour(Model::Smol));
         assert_eq!(model.points, vec![(100.0, 600.0), (1000.0, 600.0)]);
     }

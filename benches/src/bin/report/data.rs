@@ -82,23 +82,19 @@ impl Results {
             .range(key(0)..=key(u64::MAX))
             .map(|((_, _, n), t)| (*n, *t))
     }
-
-    /// (N, what the chart draws) of line `id`: the time of one iteration where the ideal is a
-    /// wait (D all at once, N·D one after another), else the time per unit (spawn, cpu).
-    pub fn points(&self, w: &Workload, id: &str) -> Vec<(f64, f64)> {
-        self.of(w, id)
-            .map(|(n, t)| (n as f64, t / per(w, n)))
-            .collect()
-    }
 }
 
-/// What the chart divides a median by at N: N where it draws time per unit, else 1.
-pub fn per(w: &Workload, n: u64) -> f64 {
-    if w.ideal != Ideal::Wait {
-        n as f64
-    } else {
-        1.0
-    }
+/// What the chart draws of (N, ns) values: the time of one iteration where the ideal is a wait
+/// (D all at once, N·D one after another), else the time per unit (spawn, cpu).
+pub fn drawn(w: &Workload, values: impl Iterator<Item = (u64, f64)>) -> Vec<(f64, f64)> {
+    let per = |n| {
+        if w.ideal != Ideal::Wait {
+            n as f64
+        } else {
+            1.0
+        }
+    };
+    values.map(|(n, ns)| (n as f64, ns / per(n))).collect()
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
