@@ -96,9 +96,8 @@ fn line(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
 /// An area of a picture: in pixels, or in a plot's coordinates.
 type Area<'a, C = Shift> = DrawingArea<SVGBackend<'a>, C>;
 
-/// A picture: its file's name, title, subtitle and width; its plots side by side (each its y axis
-/// and its series) on one x axis (its name and key values) with the same y labels; and the notes
-/// under its legend, which names the last plot's series.
+/// A picture: file name, title, subtitle, width; plots side by side (y axis, series) on one x axis
+/// (name, keys) and y labels; the legend's notes (the legend names the last plot's series).
 struct Picture {
     name: &'static str,
     title: String,
@@ -110,8 +109,7 @@ struct Picture {
     notes: &'static [Note],
 }
 
-/// Writes `<dir>/chart-<workload>.svg` for every workload with results, and `chart-serve.svg` for
-/// a serve run; returns the paths.
+/// Writes `chart-<workload>.svg` per workload with results and `chart-serve.svg` into `dir`.
 pub fn draw_all(
     results: &Results,
     py: Option<&Python>,
@@ -290,8 +288,7 @@ fn draw(p: &Picture, path: &Path) -> Result<()> {
     key(&legend, &p.plots[p.plots.len() - 1].1, p.notes)
 }
 
-/// One plot of picture `p`, log-log, its y axis called `y`: each series in its stroke, with a dot
-/// at every measured size; ticks on the x keys that the series reach.
+/// One plot of `p`, log-log, its y axis `y`: each series in its stroke, a dot at each size.
 fn plot(area: &Area<'_>, p: &Picture, y: &str, series: &[Series]) -> Result<()> {
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, y) in series.iter().flat_map(|s| &s.points) {

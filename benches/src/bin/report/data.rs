@@ -104,9 +104,8 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
 }
 
 /// One model line at N: its median per iteration (`time`, ns) and per unit, its bare primitive's
-/// median at the same N, and the ratios it is read by: its [`ideal`] over its median (1.0 is
-/// perfect), its median over the bare one's (1.0 costs nothing above the floor), and sync-basic's
-/// ([`sync_at`]) over its median (how many times faster).
+/// median at the same N, and the ratios it is read by: [`ideal`] / median (1.0 is perfect),
+/// median / bare (1.0 costs nothing above the floor), sync-basic ([`sync_at`]) / median.
 #[derive(Clone, Debug)]
 pub struct Row {
     pub line: &'static Line,
@@ -138,8 +137,7 @@ pub fn ideal(results: &Results, w: &Workload, line: &Line, n: u64) -> Option<f64
     }
 }
 
-/// Every measured model line of `w` (bare lines are what they are read against), by plan order
-/// then N.
+/// Every measured model line of `w` (bare lines are what they are read against), by line, then N.
 pub fn rows(results: &Results, w: &Workload) -> Vec<Row> {
     let row = |line: &'static Line, (n, time)| {
         let bare = w.bare_of(line).and_then(|b| results.get(w, b.id, n));

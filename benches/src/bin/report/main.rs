@@ -68,8 +68,7 @@ fn run(args: Args) -> Result<()> {
         None => format!("{} cores", benches::plan::cores()),
     };
     let charts = chart::draw_all(&results, py.as_ref().ok(), run.as_ref(), &dir, &stamp)?;
-    eprintln!("wrote {}", md_path.display());
-    for path in charts {
+    for path in [md_path].into_iter().chain(charts) {
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -158,12 +158,8 @@ fn workload(md: &mut String, results: &Results, w: &Workload, py: Option<&Python
     let _ = writeln!(md, "## {}: {}\n", w.name, w.about);
     let rows = rows(results, w);
     if rows.is_empty() {
-        let bench = w.name;
-        let _ = writeln!(
-            md,
-            "No results: run `cargo bench -p benches --bench {bench}` first.\n"
-        );
-        return;
+        let bench = format!("cargo bench -p benches --bench {}", w.name);
+        return md.push_str(&format!("No results: run `{bench}` first.\n\n"));
     }
     let _ = writeln!(
         md,
