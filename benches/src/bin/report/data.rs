@@ -44,11 +44,9 @@ impl Results {
         let mut results = Results::default();
         for path in found {
             let ids: Ids = read_json(&path)?;
-            let (Some(w), Some(id), Some(n)) = (
-                Workload::named(&ids.group_id),
-                ids.function_id,
-                ids.value_str.and_then(|n| n.parse().ok()),
-            ) else {
+            let w = Workload::named(&ids.group_id);
+            let n = ids.value_str.and_then(|n| n.parse().ok());
+            let (Some(w), Some(id), Some(n)) = (w, ids.function_id, n) else {
                 continue;
             };
             let est = path.with_file_name("estimates.json");

@@ -80,8 +80,11 @@ pub fn run(script: &Path) -> Result<Python, String> {
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let last = err.lines().last().unwrap_or("no message");
-        let (script, status) = (script.display(), out.status);
-        return Err(format!("{script} failed ({status}): {last}"));
+        return Err(format!(
+            "{} failed ({}): {last}",
+            script.display(),
+            out.status
+        ));
     }
     parse(&String::from_utf8_lossy(&out.stdout))
 }

@@ -107,11 +107,14 @@ fn ten_thousand(md: &mut String, run: &Run) {
         let Some(p) = run.at(s.id, 10_000, h) else {
             // Where it was not run at 10,000: what its largest C showed.
             if let Some(p) = s.conns.iter().rev().find_map(|&c| run.at(s.id, c, h)) {
-                let (c, rps, timeouts, secs) = (count(p.c), p.rps, p.timeouts, run.seconds);
                 let _ = writeln!(
                     md,
-                    "| {} | not run: at C = {c}, {rps:.0} req/s and {timeouts} timeouts in {secs} s | | | | | |",
-                    s.id
+                    "| {} | not run: at C = {}, {:.0} req/s and {} timeouts in {} s | | | | | |",
+                    s.id,
+                    count(p.c),
+                    p.rps,
+                    p.timeouts,
+                    run.seconds
                 );
             }
             continue;
