@@ -273,6 +273,7 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 /// One picture: the title on top, the plots side by side on the left, the legend on the right.
+/// The file is written when its last area is dropped, at the end.
 fn draw(p: &Picture, path: &Path) -> Result<()> {
     let root = SVGBackend::new(path, (p.wide, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
