@@ -5,21 +5,21 @@
 //! seed's Python is black and dotted. The legend names each model once, its floor beneath it.
 
 use std::collections::BTreeSet;
-use std::iter::once;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use benches::plan::{
-    ALL, C_ALL, Ideal, Kind, Line, Model, SERVE_DELAYS, SERVERS, Workload, count, fmt_ns,
+    self, ALL, C_ALL, Ideal, Kind, Line, Model, SERVE_DELAYS, SERVERS, Workload, count, fmt_ns,
 };
 use benches::serve::{Handler, Run};
 
 use crate::data::{self, Results};
-use crate::python::Python;
+use crate::python::{Python, SEED};
+use Stroke::{Dashed, Dotted, Solid, Thin};
 
 const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 640;
@@ -40,26 +40,13 @@ fn colour(m: Model) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-/// How a series is stroked.
+/// How a series is stroked: 2 px solid, dashed or dotted, or the ideal's thin 1 px.
 #[derive(Clone, Copy, PartialEq)]
 enum Stroke {
     Solid,
     Dashed,
     Dotted,
     Thin,
-}
-
-impl Stroke {
-    /// Its line style in `colour`, and its dashes (dash, gap), if any.
-    fn style(self, colour: RGBColor) -> (ShapeStyle, Option<(u32, u32)>) {
-        let width = if self == Stroke::Thin { 1 } else { 2 };
-        let dash = match self {
-            Stroke::Dashed => Some((9, 6)),
-            Stroke::Dotted => Some((2, 4)),
-            Stroke::Solid | Stroke::Thin => None,
-        };
-        (colour.stroke_width(width), dash)
-    }
 }
 
 /// One line of a picture, and its entry in the legend (indented: drawn under its model's).
@@ -72,14 +59,9 @@ struct Series {
 }
 
 impl Series {
-    /// A series whose legend entry is not indented.
-    fn new(
-        name: impl Into<String>,
-        colour: RGBColor,
-        stroke: Stroke,
-        points: Vec<(f64, f64)>,
-    ) -> Self {
-        let (name, indent) = (name.into(), false);
+    /// A series, its legend entry indented under the one above if `indent`.
+    fn new(name: &str, style: (RGBColor, Stroke), indent: bool, points: Vec<(f64, f64)>) -> Self {
+        let ((colour, stroke), name) = (style, name.to_string());
         Series {
             name,
             colour,
@@ -88,119 +70,201 @@ impl Series {
             points,
         }
     }
+
+    /// Draws its stroke through `at` on `on`: the plot's coordinates, or the legend's pixels.
+    fn path<C: CoordTranslate<From: Clone>>(
+        &self,
+        on: &Area<'_, C>,
+        at: Vec<C::From>,
+    ) -> Result<()> {
+        let width = if self.stroke == Thin { 1 } else { 2 };
+        let style = self.colour.stroke_width(width);
+        match self.stroke {
+            Solid | Thin => on.draw(&PathElement::new(at, style))?,
+            Dashed => on.draw(&DashedPathElement::new(at, 9, 6, style))?,
+            Dotted => on.draw(&DashedPathElement::new(at, 2, 4, style))?,
+        }
+        Ok(())
+    }
 }
 
-/// Draws `<dir>/chart-<workload>.svg` for every workload with results; returns the paths.
-pub fn draw_all(r: &Results, py: Option<&Python>, dir: &Path, stamp: &str) -> Result<Vec<PathBuf>> {
+/// A measured line: one size only (sequential I/O at N = 1) is in the tables, not a line.
+fn line(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    if points.len() > 1 { points } else { Vec::new() }
+}
+
+/// An area of a picture: in pixels, or in a plot's coordinates.
+type Area<'a, C = Shift> = DrawingArea<SVGBackend<'a>, C>;
+
+/// A picture: file name, title, subtitle, width; plots side by side (y axis, series) on one x axis
+/// (name, keys) and y labels; the legend's notes (the legend names the last plot's series).
+struct Picture {
+    name: &'static str,
+    title: String,
+    sub: String,
+    wide: u32,
+    x: (&'static str, Vec<u64>),
+    label: fn(&f64) -> String,
+    plots: Vec<(String, Vec<Series>)>,
+    notes: &'static [Note],
+}
+
+/// Writes `chart-<workload>.svg` per workload with results and `chart-serve.svg` into `dir`.
+pub fn draw_all(
+    results: &Results,
+    py: Option<&Python>,
+    run: Option<&Run>,
+    dir: &Path,
+    stamp: &str,
+) -> Result<Vec<PathBuf>> {
+    let pictures = ALL.iter().map(|w| workload(results, py, w, stamp));
     let mut written = Vec::new();
-    for w in ALL {
-        let series = series(r, py, w);
-        if series.iter().any(|s| !s.points.is_empty()) {
-            let path = dir.join(format!("chart-{}.svg", w.name));
-            draw(w, &series, stamp, &path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    for p in pictures.chain(run.map(|run| serve(run, stamp))) {
+        let mut all = p.plots.iter().flat_map(|(_, series)| series);
+        if all.any(|s| !s.points.is_empty()) {
+            let path = dir.join(format!("chart-{}.svg", p.name));
+            draw(&p, &path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
             written.push(path);
         }
     }
     Ok(written)
 }
 
+/// The picture of workload `w`: its [`series`] against N.
+fn workload(results: &Results, py: Option<&Python>, w: &Workload, stamp: &str) -> Picture {
+    let y = match w.ideal {
+        Ideal::Wait => "time of one iteration (all N)".to_string(),
+        _ => format!("time per {}", w.unit),
+    };
+    Picture {
+        name: w.name,
+        title: format!("{} — {}", w.name, w.about),
+        sub: format!("criterion's median {y} against N, log-log · {stamp}"),
+        wide: WIDTH,
+        x: ("N", w.sizes()),
+        label: |v| fmt_ns(*v),
+        plots: vec![(y, series(results, py, w))],
+        notes: &NOTES,
+    }
+}
+
 /// The lines of `w`: each model, its own floor beneath it, then its stall; shared floors, the
 /// ideal and the seed's Python last.
 fn series(results: &Results, py: Option<&Python>, w: &Workload) -> Vec<Series> {
-    // One size only (sequential I/O at N = 1) is in the tables, not a line.
-    let points = |id| {
-        Some(results.points(w, id))
-            .filter(|p| p.len() > 1)
-            .unwrap_or_default()
-    };
-    let line = |l: &Line, colour, stroke, indent| Series {
-        indent,
-        ..Series::new(l.id, colour, stroke, points(l.id))
-    };
+    let drawn = |l: &Line| line(data::drawn(w, results.of(w, l.id)));
+    let of = |l: &Line, style, indent| Series::new(l.id, style, indent, drawn(l));
     let (mut all, mut shared) = (Vec::new(), Vec::<&Line>::new());
     for m in Model::ALL {
         let mut of_model: Vec<&Line> = w.lines.iter().filter(|l| l.model == Some(m)).collect();
         of_model.sort_by_key(|l| l.kind == Kind::Stall);
         for (i, l) in of_model.iter().enumerate() {
-            let stroke = if l.kind == Kind::Stall {
-                Stroke::Dotted
-            } else {
-                Stroke::Solid
-            };
-            all.push(line(l, colour(m), stroke, i > 0));
+            let dotted = l.kind == Kind::Stall;
+            let stroke = if dotted { Dotted } else { Solid };
+            all.push(of(l, (colour(m), stroke), i > 0));
             match w.bare_of(l) {
                 Some(bare) if w.floor_of(bare).len() == 1 => {
-                    all.push(line(bare, colour(m), Stroke::Dashed, true))
+                    all.push(of(bare, (colour(m), Dashed), true))
                 }
                 Some(bare) if !shared.iter().any(|s| s.id == bare.id) => shared.push(bare),
                 _ => {}
             }
         }
     }
-    all.extend(
-        shared
-            .into_iter()
-            .map(|b| line(b, SHARED, Stroke::Dashed, false)),
-    );
+    for bare in shared {
+        all.push(of(bare, (SHARED, Dashed), false));
+    }
     let conc: Vec<&Line> = w.lines.iter().filter(|l| l.kind == Kind::Conc).collect();
     if let Some(first) = conc.first().filter(|_| w.ideal != Ideal::None) {
-        let sizes: BTreeSet<u64> = conc.iter().flat_map(|l| results.sizes(w, l.id)).collect();
-        let at = |n: u64| {
-            Some((
-                n as f64,
-                data::ideal(results, w, first, n)? / data::per(w, n),
-            ))
-        };
-        let points = sizes.into_iter().filter_map(at).collect();
+        let ran = conc.iter().flat_map(|l| results.of(w, l.id));
+        let sizes: BTreeSet<u64> = ran.map(|(n, _)| n).collect();
+        let ideal = |n| Some((n, data::ideal(results, w, first, n)?));
+        let points = data::drawn(w, sizes.into_iter().filter_map(ideal));
         let name = match w.ideal {
-            Ideal::Cores => format!("ideal: sync-basic / {} cores", benches::plan::cores()),
-            _ => format!(
-                "ideal: D = {}, all at once",
-                fmt_ns(w.delay.as_secs_f64() * 1e9)
-            ),
+            Ideal::Cores => format!("ideal: sync-basic / {} cores", plan::cores()),
+            _ => format!("ideal: D = {}, all at once", plan::fmt(w.delay)),
         };
-        all.push(Series::new(name, IDEAL, Stroke::Thin, points));
+        all.push(Series::new(&name, (IDEAL, Thin), false, points));
     }
     if let Some(points) = py.map(|py| py.points(w)).filter(|p| p.len() > 1) {
-        let points = points
-            .iter()
-            .map(|&(n, s)| (n as f64, s * 1e9 / data::per(w, n)))
-            .collect();
-        let name = "python asyncio (the seed)";
-        all.push(Series::new(name, BLACK, Stroke::Dotted, points));
+        let points = data::drawn(w, points.iter().map(|&(n, s)| (n, s * 1e9)));
+        all.push(Series::new(SEED, (BLACK, Dotted), false, points));
     }
     all
 }
 
-/// The round value (1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k) at or below `v` (`down`), or at or above it.
+/// The serve picture: requests/s against C at D = 0 and at D = 100 ms, side by side, with the
+/// ideal C / D; the models solid (dotted where they serve one or P at a time), hyper grey dashed,
+/// FastAPI black dashed (dotted: its blocking handler).
+fn serve(run: &Run, stamp: &str) -> Picture {
+    let plot = |d| {
+        let y = match d {
+            0 => "requests/s at D = 0 (the server's own cost)".to_string(),
+            d => format!("requests/s at D = {d} ms (ideal C / D)"),
+        };
+        (y, serve_series(run, d))
+    };
+    let title =
+        "serve — requests/s against C keep-alive connections, each server in its own process";
+    let seconds = run.seconds;
+    Picture {
+        name: "serve",
+        title: title.to_string(),
+        sub: format!("latency::load, {seconds} s per point, log-log · {stamp}"),
+        wide: WIDTH + 300,
+        x: ("C", C_ALL.to_vec()),
+        label: |v| count(v.round() as u64),
+        plots: SERVE_DELAYS.map(plot).into(),
+        notes: &SERVE_NOTES,
+    }
+}
+
+/// The lines of the serve picture at D = `d` ms, in plan order, then the ideal.
+fn serve_series(run: &Run, d: u64) -> Vec<Series> {
+    let mut all = Vec::new();
+    for s in SERVERS {
+        let at = |&c: &u64| Some((c as f64, run.at(s.id, c, Handler::Wait(d))?.rps));
+        let style = match (s.model, s.kind) {
+            (Some(m), Kind::Conc) => (colour(m), Solid),
+            (Some(m), _) => (colour(m), Dotted),
+            (None, Kind::Bare) => (SHARED, Dashed),
+            (None, Kind::Stall) => (BLACK, Dotted),
+            (None, _) => (BLACK, Dashed),
+        };
+        let points = line(s.conns.iter().filter_map(at).collect());
+        all.push(Series::new(s.id, style, false, points));
+    }
+    if d > 0 {
+        let points = C_ALL.map(|c| (c as f64, c as f64 * 1e3 / d as f64));
+        let name = format!("ideal: C / D, D = {d} ms");
+        all.push(Series::new(&name, (IDEAL, Thin), false, points.into()));
+    }
+    all
+}
+
+/// The round values of a decade, for the ends and the finest ticks of a log axis.
+const ROUND: [f64; 8] = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0];
+
+/// The round value ([`ROUND`] × 10^k) at or below `v` (`down`), or at or above it.
 fn snap(v: f64, down: bool) -> f64 {
     let e = 10f64.powf(v.log10().floor());
-    let steps = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0].map(|s| s * e);
+    let mut steps = ROUND.iter().chain(&[10.0]).map(|s| s * e);
     let found = match down {
-        true => steps.iter().rev().find(|s| **s <= v * 1.0001),
-        false => steps.iter().find(|s| **s >= v * 0.9999),
+        true => steps.rev().find(|s| *s <= v * 1.0001),
+        false => steps.find(|s| *s >= v * 0.9999),
     };
-    *found.unwrap_or(&v)
+    found.unwrap_or(v)
 }
 
 /// Tick values on a log axis from `lo` to `hi`: powers of ten, or 1-2-5, or finer, whichever
 /// first gives at least four.
 fn ticks(lo: f64, hi: f64) -> Vec<f64> {
-    let steps: [&[f64]; 3] = [
-        &[1.0],
-        &[1.0, 2.0, 5.0],
-        &[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0],
-    ];
     let decades = lo.log10().floor() as i32..=hi.log10().ceil() as i32;
-    let within = |step: &[f64]| -> Vec<f64> {
+    let mut found = Vec::new();
+    for step in [&[1.0][..], &[1.0, 2.0, 5.0], &ROUND] {
         let all = decades
             .clone()
             .flat_map(|e| step.iter().map(move |s| s * 10f64.powi(e)));
-        all.filter(|v| (lo..=hi).contains(v)).collect()
-    };
-    let mut found = Vec::new();
-    for step in steps {
-        found = within(step);
+        found = all.filter(|v| (lo..=hi).contains(v)).collect();
         if found.len() >= 4 {
             break;
         }
@@ -208,173 +272,67 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     found
 }
 
-/// One workload's picture: the chart on the left, the legend on the right.
-fn draw(w: &Workload, series: &[Series], stamp: &str, path: &Path) -> Result<()> {
-    let what = match w.ideal {
-        Ideal::Wait => "time of one iteration (all N)".to_string(),
-        _ => format!("time per {}", w.unit),
-    };
-    let title = format!("{} — {}", w.name, w.about);
-    let sub = format!("criterion's median {what} against N, log-log · {stamp}");
-    let (plot, legend) = picture(path, WIDTH, &title, &sub)?;
-    let axes = Axes {
-        x: "N",
-        y: &what,
-        keys: w.sizes(),
-        y_label: &|v| fmt_ns(*v),
-    };
-    axes.plot(&plot, series)?;
-    key(&legend, series, &NOTES)
-}
-
-/// A picture at `path` with its title and subtitle; returns the areas of the plot and the legend.
-fn picture<'a>(path: &'a Path, wide: u32, title: &str, sub: &str) -> Result<(Area<'a>, Area<'a>)> {
-    let root = SVGBackend::new(path, (wide, HEIGHT)).into_drawing_area();
+/// One picture: the title on top, the plots side by side on the left, the legend on the right.
+/// The file is written when its last area is dropped, at the end.
+fn draw(p: &Picture, path: &Path) -> Result<()> {
+    let root = SVGBackend::new(path, (p.wide, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let (top, body) = root.split_vertically(60);
-    top.draw(&Text::new(title.to_string(), (16, 10), ("sans-serif", 20)))?;
+    top.draw(&Text::new(p.title.as_str(), (16, 10), ("sans-serif", 20)))?;
     let grey = ("sans-serif", 14).into_font().color(&GREY);
-    top.draw(&Text::new(sub.to_string(), (16, 36), grey))?;
-    Ok(body.split_horizontally(wide - LEGEND))
+    top.draw(&Text::new(p.sub.as_str(), (16, 36), grey))?;
+    let (plots, legend) = body.split_horizontally(p.wide - LEGEND);
+    let areas = plots.split_evenly((1, p.plots.len()));
+    for ((y, series), area) in p.plots.iter().zip(areas) {
+        plot(&area, p, y, series)?;
+    }
+    key(&legend, &p.plots[p.plots.len() - 1].1, p.notes)
 }
 
-/// An area of a picture.
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-
-/// The axes of one plot: log-log, ticks on the x keys that the series reach.
-struct Axes<'a> {
-    x: &'a str,
-    y: &'a str,
-    keys: Vec<u64>,
-    y_label: &'a dyn Fn(&f64) -> String,
-}
-
-impl Axes<'_> {
-    /// Draws the series on `area`: each in its stroke, with a dot at every measured size.
-    fn plot(&self, area: &Area<'_>, series: &[Series]) -> Result<()> {
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
-            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
-        }
-        let keys = self.keys.iter().map(|&n| n as f64);
-        let xs: Vec<f64> = keys.filter(|n| (x0..=x1).contains(n)).collect();
-        let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
-        let mut chart = ChartBuilder::on(area)
-            .margin(16)
-            .x_label_area_size(46)
-            .y_label_area_size(84)
-            .build_cartesian_2d(
-                (x0 / 1.4..x1 * 1.4).log_scale().with_key_points(xs),
-                (y0..y1).log_scale().with_key_points(ticks(y0, y1)),
-            )?;
-        chart
-            .configure_mesh()
-            .x_desc(self.x)
-            .y_desc(self.y)
-            .x_label_formatter(&|v| count(v.round() as u64))
-            .y_label_formatter(self.y_label)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .bold_line_style(RGBColor(225, 225, 225))
-            .draw()?;
-        for s in series.iter().filter(|s| !s.points.is_empty()) {
-            let pts = s.points.clone();
-            match s.stroke.style(s.colour) {
-                (style, None) => chart.draw_series(once(PathElement::new(pts, style)))?,
-                (style, Some((d, g))) => {
-                    chart.draw_series(once(DashedPathElement::new(pts, d, g, style)))?
-                }
-            };
-            if s.stroke != Stroke::Thin {
-                let dots = s
-                    .points
-                    .iter()
-                    .map(|&p| Circle::new(p, 3, s.colour.filled()));
-                chart.draw_series(dots)?;
+/// One plot of `p`, log-log, its y axis `y`: each series in its stroke, a dot at each size.
+fn plot(area: &Area<'_>, p: &Picture, y: &str, series: &[Series]) -> Result<()> {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in series.iter().flat_map(|s| &s.points) {
+        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+    }
+    let keys = p.x.1.iter().map(|&n| n as f64);
+    let xs: Vec<f64> = keys.filter(|n| (x0..=x1).contains(n)).collect();
+    let (y0, y1) = (snap(y0 / 1.1, true), snap(y1 * 1.1, false));
+    let mut chart = ChartBuilder::on(area)
+        .margin(16)
+        .x_label_area_size(46)
+        .y_label_area_size(84)
+        .build_cartesian_2d(
+            (x0 / 1.4..x1 * 1.4).log_scale().with_key_points(xs),
+            (y0..y1).log_scale().with_key_points(ticks(y0, y1)),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc(p.x.0)
+        .y_desc(y)
+        .x_label_formatter(&|v| count(v.round() as u64))
+        .y_label_formatter(&p.label)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .draw()?;
+    let area = chart.plotting_area();
+    for s in series.iter().filter(|s| !s.points.is_empty()) {
+        s.path(area, s.points.clone())?;
+        if s.stroke != Thin {
+            for &at in &s.points {
+                area.draw(&Circle::new(at, 3, s.colour.filled()))?;
             }
         }
-        Ok(())
     }
-}
-
-/// The serve picture: requests/s against C at D = 0 and at D = 100 ms, side by side, with the
-/// ideal C / D; the models solid (dotted where they serve one or P at a time), hyper grey dashed,
-/// FastAPI black dashed (dotted: its blocking handler). Returns its path, if there are points.
-pub fn draw_serve(run: &Run, dir: &Path, stamp: &str) -> Result<Option<PathBuf>> {
-    let panels = SERVE_DELAYS.map(|d| (d, serve_series(run, Handler::Wait(d))));
-    if !panels
-        .iter()
-        .any(|(_, series)| series.iter().any(|s| !s.points.is_empty()))
-    {
-        return Ok(None);
-    }
-    let path = dir.join("chart-serve.svg");
-    let title =
-        "serve — requests/s against C keep-alive connections, each server in its own process";
-    let sub = format!(
-        "latency::load, {} s per point, log-log · {stamp}",
-        run.seconds
-    );
-    // The picture is written when its areas are dropped, at the end of this block.
-    {
-        let (plot, legend) = picture(&path, WIDTH + 300, title, &sub)?;
-        let (left, right) = plot.split_horizontally((WIDTH + 300 - LEGEND) / 2);
-        for ((d, series), area) in panels.iter().zip([left, right]) {
-            let y = match d {
-                0 => "requests/s at D = 0 (the server's own cost)".to_string(),
-                d => format!("requests/s at D = {d} ms (ideal C / D)"),
-            };
-            let label = |v: &f64| count(v.round() as u64);
-            let axes = Axes {
-                x: "C",
-                y: &y,
-                keys: C_ALL.to_vec(),
-                y_label: &label,
-            };
-            axes.plot(&area, series)
-                .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        }
-        key(&legend, &panels[1].1, &SERVE_NOTES)?;
-    }
-    Ok(Some(path))
-}
-
-/// The lines of the serve picture at handler `h`, in plan order, then the ideal.
-fn serve_series(run: &Run, h: Handler) -> Vec<Series> {
-    let mut all: Vec<Series> = SERVERS
-        .iter()
-        .map(|s| {
-            let at = |&c: &u64| Some((c as f64, run.at(s.id, c, h)?.rps));
-            let points: Vec<(f64, f64)> = s.conns.iter().filter_map(at).collect();
-            let (colour, stroke) = match (s.model, s.kind) {
-                (Some(m), Kind::Conc) => (colour(m), Stroke::Solid),
-                (Some(m), _) => (colour(m), Stroke::Dotted),
-                (None, Kind::Bare) => (SHARED, Stroke::Dashed),
-                (None, Kind::Stall) => (BLACK, Stroke::Dotted),
-                (None, _) => (BLACK, Stroke::Dashed),
-            };
-            let points = if points.len() > 1 { points } else { Vec::new() };
-            Series::new(s.id, colour, stroke, points)
-        })
-        .collect();
-    if let Handler::Wait(d) = h
-        && d > 0
-    {
-        let points = C_ALL
-            .iter()
-            .map(|&c| (c as f64, c as f64 * 1e3 / d as f64))
-            .collect();
-        let name = format!("ideal: C / D, D = {d} ms");
-        all.push(Series::new(name, IDEAL, Stroke::Thin, points));
-    }
-    all
+    Ok(())
 }
 
 /// How to read the serve picture's strokes.
 #[rustfmt::skip]
 const SERVE_NOTES: [Note; 5] = [
-    (|s| s.stroke == Stroke::Solid, "solid: holds every connection at once"),
-    (|s| s.stroke == Stroke::Dotted, "dotted: one (or P) at a time, or a blocked loop"),
+    (|s| s.stroke == Solid, "solid: holds every connection at once"),
+    (|s| s.stroke == Dotted, "dotted: one (or P) at a time, or a blocked loop"),
     (|s| s.colour == SHARED, "grey dashed: hyper, the anchor"),
     (|s| s.colour == BLACK, "black: FastAPI under uvicorn, the seed's framework"),
     (|_| true, "dots: the connection counts measured"),
@@ -399,11 +357,7 @@ fn key(area: &Area<'_>, series: &[Series], notes: &[Note]) -> Result<()> {
     let mut y = 24;
     for s in series {
         let x = if s.indent { 28 } else { 8 };
-        let sample = vec![(x, y + 8), (x + 30, y + 8)];
-        match s.stroke.style(s.colour) {
-            (style, None) => area.draw(&PathElement::new(sample, style))?,
-            (style, Some((d, g))) => area.draw(&DashedPathElement::new(sample, d, g, style))?,
-        }
+        s.path(area, vec![(x, y + 8), (x + 30, y + 8)])?;
         let (name, ink) = match s.points.is_empty() {
             true => (format!("{} (one size: in the tables)", s.name), &GREY),
             false => (s.name.clone(), &BLACK),
@@ -413,14 +367,10 @@ fn key(area: &Area<'_>, series: &[Series], notes: &[Note]) -> Result<()> {
         y += 21;
     }
     let drawn = |f: &fn(&Series) -> bool| series.iter().any(|s| f(s) && !s.points.is_empty());
-    let shown = notes.iter().filter(|(f, _)| drawn(f));
-    for (i, (_, note)) in shown.enumerate() {
+    for (i, (_, note)) in notes.iter().filter(|(f, _)| drawn(f)).enumerate() {
         let font = ("sans-serif", 13).into_font().color(&GREY);
-        area.draw(&Text::new(
-            note.to_string(),
-            (8, y + 16 + 18 * i as i32),
-            font,
-        ))?;
+        let at = (8, y + 16 + 18 * i as i32);
+        area.draw(&Text::new(note.to_string(), at, font))?;
     }
     Ok(())
 }
@@ -443,20 +393,13 @@ mod tests {
         let mut r = Results::default();
         for n in [100, 1000] {
             r.insert(&SPAWN, "async-concurrent (smol)", n, n as f64 * 600.0);
-            r.insert(
-                &SPAWN,
-                "bare smol Executor::spawn (1 thread)",
-                n,
-                n as f64 * 300.0,
-            );
+            let bare = "bare smol Executor::spawn (1 thread)";
+            r.insert(&SPAWN, bare, n, n as f64 * 300.0);
         }
         let all = series(&r, None, &SPAWN);
-        let at = all
-            .iter()
-            .position(|s| s.name == "async-concurrent (smol)")
-            .unwrap();
-        let (model, bare) = (&all[at], &all[at + 1]);
-        assert!(bare.name.starts_with("bare smol") && bare.indent && bare.stroke == Stroke::Dashed);
+        let at = all.iter().position(|s| s.name == "async-concurrent (smol)");
+        let (model, bare) = (&all[at.unwrap()], &all[at.unwrap() + 1]);
+        assert!(bare.name.starts_with("bare smol") && bare.indent && bare.stroke == Dashed);
         assert!(model.colour == bare.colour && model.colour == colour(Model::Smol));
         assert_eq!(model.points, vec![(100.0, 600.0), (1000.0, 600.0)]);
     }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -28,19 +28,29 @@ pub struct Results(BTreeMap<(String, String, u64), f64>);
 impl Results {
     /// Reads every `new/benchmark.json` under `dir` that belongs to a workload of the plan.
     pub fn load(dir: &Path) -> Result<Results> {
+        let (mut found, mut todo) = (Vec::new(), vec![dir.to_path_buf()]);
+        while let Some(d) = todo.pop() {
+            let entries =
+                fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?;
+            for path in entries.flatten().map(|e| e.path()) {
+                if path.is_dir() {
+                    todo.push(path);
+                } else if path.ends_with("new/benchmark.json") {
+                    found.push(path);
+                }
+            }
+        }
+        found.sort();
         let mut results = Results::default();
-        for path in benchmark_files(dir)? {
+        for path in found {
             let ids: Ids = read_json(&path)?;
-            let (Some(w), Some(id), Some(n)) = (
-                Workload::named(&ids.group_id),
-                ids.function_id,
-                ids.value_str.and_then(|n| n.parse().ok()),
-            ) else {
+            let w = Workload::named(&ids.group_id);
+            let n = ids.value_str.and_then(|n| n.parse().ok());
+            let (Some(w), Some(id), Some(n)) = (w, ids.function_id, n) else {
                 continue;
             };
             let est = path.with_file_name("estimates.json");
-            let median: serde_json::Value = read_json(&est)?;
-            let median = median["median"]["point_estimate"].as_f64();
+            let median = read_json::<serde_json::Value>(&est)?["median"]["point_estimate"].as_f64();
             let median = median.with_context(|| format!("cannot parse {}", est.display()))?;
             results.insert(w, &id, n, median);
         }
@@ -54,9 +64,8 @@ impl Results {
 
     /// The median of line `id` at N, if it ran.
     pub fn get(&self, w: &Workload, id: &str, n: u64) -> Option<f64> {
-        self.0
-            .get(&(w.name.to_string(), id.to_string(), n))
-            .copied()
+        let key = (w.name.to_string(), id.to_string(), n);
+        self.0.get(&key).copied()
     }
 
     /// How many results there are.
@@ -64,49 +73,26 @@ impl Results {
         self.0.len()
     }
 
-    /// The sizes line `id` ran at, ascending.
-    pub fn sizes(&self, w: &Workload, id: &str) -> Vec<u64> {
-        let of = |(kw, kid, _): &&(String, String, u64)| kw == w.name && kid == id;
-        self.0.keys().filter(of).map(|(_, _, n)| *n).collect()
-    }
-
-    /// (N, what the chart draws) of line `id`: the time of one iteration where the ideal is a
-    /// wait (D all at once, N·D one after another), else the time per unit (spawn, cpu).
-    pub fn points(&self, w: &Workload, id: &str) -> Vec<(f64, f64)> {
-        let at = |n: u64| Some((n as f64, self.get(w, id, n)? / per(w, n)));
-        self.sizes(w, id).into_iter().filter_map(at).collect()
+    /// (N, median) of line `id` at every size it ran at, ascending.
+    pub fn of(&self, w: &Workload, id: &str) -> impl Iterator<Item = (u64, f64)> {
+        let key = |n| (w.name.to_string(), id.to_string(), n);
+        self.0
+            .range(key(0)..=key(u64::MAX))
+            .map(|((_, _, n), t)| (*n, *t))
     }
 }
 
-/// What the chart divides a median by at N: N where it draws time per unit, else 1.
-pub fn per(w: &Workload, n: u64) -> f64 {
-    if w.ideal != Ideal::Wait {
-        n as f64
-    } else {
-        1.0
-    }
-}
-
-/// Every `…/new/benchmark.json` under `dir`.
-fn benchmark_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let entries = fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?;
-        for path in entries.flatten().map(|e| e.path()) {
-            let in_new = path
-                .parent()
-                .and_then(Path::file_name)
-                .is_some_and(|p| p == "new");
-            if path.is_dir() {
-                todo.push(path);
-            } else if in_new && path.file_name().is_some_and(|f| f == "benchmark.json") {
-                found.push(path);
-            }
+/// What the chart draws of (N, ns) values: the time of one iteration where the ideal is a wait
+/// (D all at once, N·D one after another), else the time per unit (spawn, cpu).
+pub fn drawn(w: &Workload, values: impl Iterator<Item = (u64, f64)>) -> Vec<(f64, f64)> {
+    let per = |n| {
+        if w.ideal != Ideal::Wait {
+            n as f64
+        } else {
+            1.0
         }
-    }
-    found.sort();
-    Ok(found)
+    };
+    values.map(|(n, ns)| (n as f64, ns / per(n))).collect()
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
@@ -115,45 +101,26 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     serde_json::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
 }
 
-/// One model line at N: its median per iteration (`time`) and what it is read against, its bare
-/// primitive, its [`ideal`] and sync-basic ([`sync_at`]) at the same N, all in nanoseconds.
+/// One model line at N: its median per iteration (`time`, ns) and per unit, its bare primitive's
+/// median at the same N, and the ratios it is read by: [`ideal`] / median (1.0 is perfect),
+/// median / bare (1.0 costs nothing above the floor), sync-basic ([`sync_at`]) / median.
 #[derive(Clone, Debug)]
 pub struct Row {
     pub line: &'static Line,
     pub n: u64,
     pub time: f64,
+    pub per_unit: f64,
     pub bare: Option<f64>,
-    pub ideal: Option<f64>,
-    pub sync: Option<f64>,
-}
-
-impl Row {
-    /// Time per unit (per task, request, job).
-    pub fn per_unit(&self) -> f64 {
-        self.time / self.n as f64
-    }
-
-    /// Ideal over measured: 1.0 is perfect.
-    pub fn efficiency(&self) -> Option<f64> {
-        self.ideal.map(|i| i / self.time)
-    }
-
-    /// Measured over the bare primitive: 1.0 costs nothing above the floor.
-    pub fn vs_bare(&self) -> Option<f64> {
-        self.bare.map(|b| self.time / b)
-    }
-
-    /// How many times faster than sync-basic.
-    pub fn speedup(&self) -> Option<f64> {
-        self.sync.map(|s| s / self.time)
-    }
+    pub vs_bare: Option<f64>,
+    pub efficiency: Option<f64>,
+    pub speedup: Option<f64>,
 }
 
 /// sync-basic at N: measured, or where it waits N·D one after another, N times its N = 1 time.
 pub fn sync_at(results: &Results, w: &Workload, n: u64) -> Option<f64> {
-    let measured = results.get(w, "sync-basic", n);
     let scaled = || Some(results.get(w, "sync-basic", 1)? * n as f64);
-    measured.or_else(|| (w.ideal == Ideal::Wait).then(scaled).flatten())
+    let scaled = (w.ideal == Ideal::Wait).then(scaled).flatten();
+    results.get(w, "sync-basic", n).or(scaled)
 }
 
 /// What `line` should take at N: D where everything waits at once, N·D one after another, the
@@ -168,31 +135,25 @@ pub fn ideal(results: &Results, w: &Workload, line: &Line, n: u64) -> Option<f64
     }
 }
 
-/// Every measured model line of `w` (bare lines are what they are read against), by plan order
-/// then N.
+/// Every measured model line of `w` (bare lines are what they are read against), by line, then N.
 pub fn rows(results: &Results, w: &Workload) -> Vec<Row> {
-    let lines = w.lines.iter().filter(|l| l.kind != Kind::Bare);
-    let row = |line: &'static Line, n: u64| {
-        Some(Row {
+    let row = |line: &'static Line, (n, time)| {
+        let bare = w.bare_of(line).and_then(|b| results.get(w, b.id, n));
+        let sync = (line.kind != Kind::Base).then(|| sync_at(results, w, n));
+        Row {
             line,
             n,
-            time: results.get(w, line.id, n)?,
-            bare: w.bare_of(line).and_then(|b| results.get(w, b.id, n)),
-            ideal: ideal(results, w, line, n),
-            sync: (line.kind != Kind::Base)
-                .then(|| sync_at(results, w, n))
-                .flatten(),
-        })
+            time,
+            per_unit: time / n as f64,
+            bare,
+            vs_bare: bare.map(|b| time / b),
+            efficiency: ideal(results, w, line, n).map(|i| i / time),
+            speedup: sync.flatten().map(|s| s / time),
+        }
     };
-    let at_sizes = |line: &'static Line| {
-        results
-            .sizes(w, line.id)
-            .into_iter()
-            .map(move |n| (line, n))
-    };
+    let lines = w.lines.iter().filter(|l| l.kind != Kind::Bare);
     lines
-        .flat_map(at_sizes)
-        .filter_map(|(l, n)| row(l, n))
+        .flat_map(|l| results.of(w, l.id).map(move |m| row(l, m)))
         .collect()
 }
 
@@ -202,36 +163,28 @@ mod tests {
     use benches::plan::{CPU, IO_TIMER};
 
     #[test]
-    fn io_rows_scale_sync_basic_and_read_against_d_and_the_bare_line() {
+    fn rows_read_against_the_ideal_the_bare_line_and_sync_basic_scaled_where_it_waits() {
         let mut r = Results::default();
         r.insert(&IO_TIMER, "sync-basic", 1, 100.5e6);
         r.insert(&IO_TIMER, "async-concurrent (tokio)", 1000, 110e6);
         r.insert(&IO_TIMER, "bare tokio timers", 1000, 100e6);
-        let rows = rows(&r, &IO_TIMER);
-        let tokio = rows
-            .iter()
-            .find(|x| x.line.id == "async-concurrent (tokio)")
-            .unwrap();
-        assert_eq!(tokio.sync, Some(100.5e6 * 1000.0));
-        assert_eq!(tokio.ideal, Some(100e6));
-        assert!((tokio.vs_bare().unwrap() - 1.1).abs() < 1e-9);
-        let sync = rows.iter().find(|x| x.line.id == "sync-basic").unwrap();
-        assert_eq!((sync.n, sync.ideal, sync.sync), (1, Some(100e6), None));
-        assert!(
-            rows.iter().all(|x| x.line.kind != Kind::Bare),
-            "bare lines are not rows"
-        );
-    }
-
-    #[test]
-    fn cpu_ideal_is_the_sequential_time_over_the_cores() {
-        let mut r = Results::default();
         r.insert(&CPU, "sync-basic", 8, 80e6);
         r.insert(&CPU, "threads (pool)", 8, 40e6);
-        let rows = rows(&r, &CPU);
-        let pool = rows.iter().find(|x| x.line.id == "threads (pool)").unwrap();
-        assert_eq!(pool.ideal, Some(80e6 / plan::cores() as f64));
-        assert_eq!(pool.speedup(), Some(2.0));
+        let (io, cpu) = (rows(&r, &IO_TIMER), rows(&r, &CPU));
+        let find = |rows: &[Row], id| rows.iter().find(|x| x.line.id == id).cloned().unwrap();
+        let tokio = find(&io, "async-concurrent (tokio)");
+        assert_eq!(tokio.speedup, Some(100.5e6 * 1000.0 / 110e6));
+        assert_eq!(tokio.efficiency, Some(100e6 / 110e6), "D, all at once");
+        assert!((tokio.vs_bare.unwrap() - 1.1).abs() < 1e-9);
+        let sync = find(&io, "sync-basic");
+        assert_eq!((sync.n, sync.efficiency), (1, Some(100e6 / 100.5e6)));
+        assert_eq!(sync.speedup, None, "sync-basic is not read against itself");
+        let bare = |rows: &[Row]| rows.iter().any(|x| x.line.kind == Kind::Bare);
+        assert!(!bare(&io) && !bare(&cpu), "bare lines are not rows");
+        let pool = find(&cpu, "threads (pool)");
+        let over_the_cores = 80e6 / plan::cores() as f64;
+        assert_eq!(pool.efficiency, Some(over_the_cores / 40e6));
+        assert_eq!(pool.speedup, Some(2.0));
     }
 
     #[test]

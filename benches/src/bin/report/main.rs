@@ -67,15 +67,8 @@ fn run(args: Args) -> Result<()> {
         Some(p) => format!("{} · commit {} · {}", p.date, p.commit, p.machine),
         None => format!("{} cores", benches::plan::cores()),
     };
-    let mut charts = chart::draw_all(&results, py.as_ref().ok(), &dir, &stamp)?;
-    charts.extend(
-        run.as_ref()
-            .map(|r| chart::draw_serve(r, &dir, &stamp))
-            .transpose()?
-            .flatten(),
-    );
-    eprintln!("wrote {}", md_path.display());
-    for path in charts {
+    let charts = chart::draw_all(&results, py.as_ref().ok(), run.as_ref(), &dir, &stamp)?;
+    for path in [md_path].into_iter().chain(charts) {
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -28,10 +28,9 @@ const REASONS: &[(&str, &str, &str)] = &[
 
 /// Why `line` of `workload` is far from its bare primitive, if a profile says.
 pub fn why(workload: &str, line: &str) -> Option<&'static str> {
-    let found = REASONS
-        .iter()
-        .find(|(w, l, _)| *w == workload && *l == line);
-    found.map(|(_, _, why)| *why)
+    let of =
+        |&(w, l, why): &(&str, &str, &'static str)| (w == workload && l == line).then_some(why);
+    REASONS.iter().find_map(of)
 }
 
 #[cfg(test)]

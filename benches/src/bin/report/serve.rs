@@ -28,11 +28,8 @@ pub fn markdown(md: &mut String, run: Option<&Run>) {
          hyper's.\n",
         run.seconds
     );
-    let handlers = SERVE_DELAYS
-        .map(Handler::Wait)
-        .into_iter()
-        .chain([Handler::Cpu(SERVE_WORK)]);
-    for h in handlers {
+    let handlers = SERVE_DELAYS.map(Handler::Wait).into_iter();
+    for h in handlers.chain([Handler::Cpu(SERVE_WORK)]) {
         let about = match h {
             Handler::Wait(0) => "`/data` at D = 0: the server's own cost".to_string(),
             Handler::Wait(d) => format!("`/data` at D = {d} ms: the ideal is C / D requests/s"),
@@ -47,11 +44,7 @@ pub fn markdown(md: &mut String, run: Option<&Run>) {
     }
     ten_thousand(md, run);
     if !run.skipped.is_empty() {
-        md.push_str("Not run:\n\n");
-        run.skipped.iter().for_each(|why| {
-            let _ = writeln!(md, "- {why}");
-        });
-        md.push('\n');
+        let _ = writeln!(md, "Not run:\n\n- {}\n", run.skipped.join("\n- "));
     }
 }
 
@@ -60,11 +53,6 @@ pub fn markdown(md: &mut String, run: Option<&Run>) {
 fn anchor<'r>(run: &'r Run, s: &Server, p: &Point) -> Option<&'r Point> {
     let hyper = SERVERS.iter().find(|s| s.kind == Kind::Bare)?;
     matches!(s.kind, Kind::Conc | Kind::Bare).then(|| run.at(hyper.id, p.c, p.handler))?
-}
-
-/// `1.41×`, `—`.
-fn x(v: Option<f64>) -> String {
-    opt(v, |v| format!("{v:.2}×"))
 }
 
 /// `12.3 MiB`.
@@ -78,6 +66,8 @@ fn table(md: &mut String, run: &Run, h: Handler) {
         "| server | C | req/s | efficiency | × hyper | p50 | p99 | p99 × hyper | max | errors | \
          timeouts | CPU s / 10k req | peak RSS |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
+    // `1.41×`, or `—` with no anchor.
+    let x = |v: Option<f64>| opt(v, |v| format!("{v:.2}×"));
     for s in SERVERS {
         let points = s.conns.iter().filter_map(|&c| run.at(s.id, c, h));
         for (i, p) in points.enumerate() {
@@ -115,8 +105,8 @@ fn ten_thousand(md: &mut String, run: &Run) {
     );
     for s in SERVERS {
         let Some(p) = run.at(s.id, 10_000, h) else {
-            let smaller = s.conns.iter().rev().find_map(|&c| run.at(s.id, c, h));
-            if let Some(p) = smaller {
+            // Where it was not run at 10,000: what its largest C showed.
+            if let Some(p) = s.conns.iter().rev().find_map(|&c| run.at(s.id, c, h)) {
                 let _ = writeln!(
                     md,
                     "| {} | not run: at C = {}, {:.0} req/s and {} timeouts in {} s | | | | | |",
@@ -183,17 +173,11 @@ mod tests {
         markdown(&mut md, Some(&run));
         let tokio = "| async-concurrent (tokio) | 10,000 | 45000 | 0.45 | 0.90× | 100.0 ms | 300.0 ms | 1.50× |";
         assert!(md.contains(tokio), "{md}");
-        assert!(
-            md.contains("| sync-basic | 100 | 10 | 0.01 | — |"),
-            "no ratio for it: {md}"
-        );
-        assert!(
-            md.contains("| sync-basic | not run: at C = 100, 10 req/s and 99 timeouts in 3 s |"),
-            "{md}"
-        );
-        assert!(
-            md.contains("- sync-basic not run at C = 1,000, 10,000"),
-            "{md}"
-        );
+        let sync = "| sync-basic | 100 | 10 | 0.01 | — |";
+        assert!(md.contains(sync), "no ratio for it: {md}");
+        let why = "| sync-basic | not run: at C = 100, 10 req/s and 99 timeouts in 3 s |";
+        assert!(md.contains(why), "{md}");
+        let skipped = "- sync-basic not run at C = 1,000, 10,000";
+        assert!(md.contains(skipped), "{md}");
     }
 }

@@ -4,11 +4,11 @@
 
 use std::fmt::Write;
 
-use benches::plan::{self, ALL, Ideal, Kind, Model, Workload, fmt_ns};
+use benches::plan::{self, ALL, Ideal, Kind, Line, Model, Workload, fmt_ns};
 use benches::provenance::Provenance;
 
 use crate::data::{Results, Row, rows, sync_at};
-use crate::python::Python;
+use crate::python::{Python, SEED};
 use crate::reasons;
 
 /// Above this ratio to its bare primitive, a row says why.
@@ -55,29 +55,27 @@ fn provenance(md: &mut String, made: &[Provenance]) {
     md.push_str("| workloads | measured | commit | machine | CPU taken by the host | command |\n");
     md.push_str("|---|---|---|---|---:|---|\n");
     let key = |p: &Provenance| (p.commit.clone(), p.machine.clone(), p.args.clone());
-    let mut keys = Vec::new();
-    for k in made.iter().map(key) {
-        if !keys.contains(&k) {
-            keys.push(k)
+    for (i, p) in made.iter().enumerate() {
+        if made[..i].iter().any(|q| key(q) == key(p)) {
+            continue;
         }
-    }
-    for k in keys {
-        let run: Vec<&Provenance> = made.iter().filter(|p| key(p) == k).collect();
+        let run: Vec<&Provenance> = made[i..].iter().filter(|q| key(q) == key(p)).collect();
         let names: Vec<&str> = run.iter().map(|p| p.workload.as_str()).collect();
         let dates = run.iter().map(|p| &p.date);
         let (from, to) = (dates.clone().min().unwrap(), dates.max().unwrap());
-        let when = if from == to {
-            from.clone()
-        } else {
-            format!("{from} – {to}")
+        let when = match from == to {
+            true => from.clone(),
+            false => format!("{from} – {to}"),
         };
-        let (commit, machine, command) = (&k.0, &k.1, run[0].command(&names));
         // The worst workload's steal time: one that lost CPU to the host is the one to rerun.
         let stolen = run.iter().map(|p| p.stolen).fold(0.0, f64::max);
         let _ = writeln!(
             md,
-            "| {} | {when} | {commit} | {machine} | {stolen:.1} % | `{command}` |",
-            names.join(", ")
+            "| {} | {when} | {} | {} | {stolen:.1} % | `{}` |",
+            names.join(", "),
+            p.commit,
+            p.machine,
+            p.command(&names)
         );
     }
     if made.is_empty() {
@@ -86,90 +84,71 @@ fn provenance(md: &mut String, made: &[Provenance]) {
     md.push_str("\nThe tables and charts: `cargo run -p benches --release --bin report`.\n\n");
 }
 
-/// The row of `line` at the headline size, or at the largest size below it that ran.
-fn headline<'r>(rows: &'r [Row], w: &Workload, line: &str) -> Option<&'r Row> {
-    let of_line = rows.iter().filter(|r| r.line.id == line);
-    of_line.filter(|r| r.n <= w.headline).max_by_key(|r| r.n)
-}
-
 /// One glance cell: what the line is best read by, at the headline size.
 fn cell(r: &Row, w: &Workload) -> String {
     let at = Some(format!(" @N={}", r.n))
         .filter(|_| r.n != w.headline)
         .unwrap_or_default();
-    let eff = || opt(r.efficiency(), two);
-    match (w.ideal, r.line.kind) {
-        (Ideal::None, Kind::Base) => format!("{} (no unit started){at}", fmt_ns(r.per_unit())),
-        (Ideal::None, _) => match r.vs_bare() {
-            Some(b) => format!("{} ({} bare){at}", fmt_ns(r.per_unit()), x(b)),
-            None => format!("{}{at}", fmt_ns(r.per_unit())),
-        },
-        (Ideal::Wait, Kind::Base) if r.n == 1 => {
-            let n = w.headline as f64;
-            format!("≈ {} (N × {})", fmt_ns(r.time * n), fmt_ns(r.time))
+    let (per_unit, time) = (fmt_ns(r.per_unit), fmt_ns(r.time));
+    match (w.ideal, r.line.kind, r.vs_bare, r.speedup) {
+        (Ideal::None, Kind::Base, ..) => format!("{per_unit} (no unit started){at}"),
+        (Ideal::None, _, Some(b), _) => format!("{per_unit} ({} bare){at}", x(b)),
+        (Ideal::None, ..) => format!("{per_unit}{at}"),
+        (Ideal::Wait, Kind::Base, ..) if r.n == 1 => {
+            format!("≈ {} (N × {time})", fmt_ns(r.time * w.headline as f64))
         }
-        (Ideal::Wait, _) => format!("{} (eff {}){at}", fmt_ns(r.time), eff()),
-        (Ideal::Cores, _) => match r.speedup() {
-            Some(s) => format!("{} ({} sync){at}", fmt_ns(r.time), x(s)),
-            None => format!("{}{at}", fmt_ns(r.time)),
-        },
+        (Ideal::Wait, ..) => format!("{time} (eff {}){at}", opt(r.efficiency, two)),
+        (Ideal::Cores, .., Some(s)) => format!("{time} ({} sync){at}", x(s)),
+        (Ideal::Cores, ..) => format!("{time}{at}"),
     }
 }
 
 /// Model × workload at the headline sizes.
 fn glance(md: &mut String, results: &Results, py: Option<&Python>) {
     md.push_str("## At a glance\n\nMedians at the headline sizes; in brackets, what each is read against.\n\n");
-    let heads: Vec<String> = ALL
-        .iter()
-        .map(|w| format!("{}: N={}", w.name, w.headline))
-        .collect();
+    let heads = ALL.map(|w| format!("{}: N={}", w.name, w.headline));
     let _ = writeln!(
         md,
         "| model | {} |\n|---|{}",
         heads.join(" | "),
-        "---|".repeat(heads.len())
+        "---|".repeat(ALL.len())
     );
-    let all: Vec<Vec<Row>> = ALL.iter().map(|w| rows(results, w)).collect();
+    let all = ALL.map(|w| (w, rows(results, w)));
     for model in Model::ALL {
-        let cells: Vec<String> = ALL
-            .iter()
-            .zip(&all)
-            .map(|(w, rows)| {
-                let lines = w.lines.iter().filter(|l| l.model == Some(model));
-                let found: Vec<&Row> = lines.filter_map(|l| headline(rows, w, l.id)).collect();
-                match &found[..] {
-                    [] => String::new(),
-                    [one] => cell(one, w),
-                    [stall, fix, ..] => {
-                        format!("fix {} · stall {}", fmt_ns(fix.time), fmt_ns(stall.time))
-                    }
+        let cells = all.each_ref().map(|(w, rows)| {
+            // Each line of the model at the headline size, or the largest size below it (rows
+            // are by line, then N).
+            let at = |l: &Line| {
+                rows.iter()
+                    .rfind(|r| r.line.id == l.id && r.n <= w.headline)
+            };
+            let lines = w.lines.iter().filter(|l| l.model == Some(model));
+            match lines.filter_map(at).collect::<Vec<_>>()[..] {
+                [] => String::new(),
+                [one] => cell(one, w),
+                [stall, fix, ..] => {
+                    format!("fix {} · stall {}", fmt_ns(fix.time), fmt_ns(stall.time))
                 }
-            })
-            .collect();
+            }
+        });
         if cells.iter().any(|c| !c.is_empty()) {
             let _ = writeln!(md, "| {} | {} |", model.name(), cells.join(" | "));
         }
     }
     if let Some(py) = py {
-        let find = |points: &[(u64, f64)], n| points.iter().find(|(m, _)| *m == n).map(|(_, s)| *s);
-        let spawn = find(&py.spawn, plan::SPAWN.headline)
-            .map(|s| fmt_ns(s * 1e9 / plan::SPAWN.headline as f64));
-        let io = find(&py.io_timer, plan::IO_TIMER.headline).map(|s| {
-            format!(
-                "{} (eff {:.2})",
-                fmt_ns(s * 1e9),
-                plan::IO_TIMER.delay.as_secs_f64() / s
-            )
+        let at = |points: &[(u64, f64)], n| points.iter().find(|(m, _)| *m == n).map(|(_, s)| *s);
+        let (spawn, io) = (&plan::SPAWN, &plan::IO_TIMER);
+        let spawn = at(&py.spawn, spawn.headline).map(|s| fmt_ns(s * 1e9 / spawn.headline as f64));
+        let io = at(&py.io_timer, io.headline).map(|s| {
+            let eff = io.delay.as_secs_f64() / s;
+            format!("{} (eff {eff:.2})", fmt_ns(s * 1e9))
         });
         let cpu = py.cpu.as_ref().map(|c| {
-            format!(
-                "pool {} sync (W={}, CPython)",
-                x(c.sequential / c.pool),
-                c.work
-            )
+            let pool = x(c.sequential / c.pool);
+            format!("pool {pool} sync (W={}, CPython)", c.work)
         });
         let cells = [spawn, io, None, cpu, None].map(Option::unwrap_or_default);
-        let _ = writeln!(md, "| python asyncio (the seed) | {} |", cells.join(" | "));
+        let _ = writeln!(md, "| {SEED} | {} |", cells.join(" | "));
     }
     md.push('\n');
 }
@@ -179,61 +158,51 @@ fn workload(md: &mut String, results: &Results, w: &Workload, py: Option<&Python
     let _ = writeln!(md, "## {}: {}\n", w.name, w.about);
     let rows = rows(results, w);
     if rows.is_empty() {
-        let _ = writeln!(
-            md,
-            "No results: run `cargo bench -p benches --bench {}` first.\n",
-            w.name
-        );
-        return;
+        let bench = format!("cargo bench -p benches --bench {}", w.name);
+        return md.push_str(&format!("No results: run `{bench}` first.\n\n"));
     }
-    let unit = w.unit;
     let _ = writeln!(
         md,
-        "| line | bare primitive | N | median | per {unit} | bare | × bare | efficiency | why, where > {FAR}× bare |"
+        "| line | bare primitive | N | median | per {} | bare | × bare | efficiency | why, where > {FAR}× bare |",
+        w.unit
     );
     md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
-    let mut last = "";
+    // Whether the reason of this row's line was given on a row above.
     let mut said = false;
-    for r in &rows {
-        let first = r.line.id != last;
-        (last, said) = (r.line.id, said && !first);
-        let bare = w.bare_of(r.line).map_or("—", |b| b.id);
-        let (name, bare) = if first { (r.line.id, bare) } else { ("", "") };
-        let why = match r.vs_bare() {
-            Some(v) if v > FAR && said => "as above".to_string(),
+    for (i, r) in rows.iter().enumerate() {
+        let first = i == 0 || rows[i - 1].line.id != r.line.id;
+        said &= !first;
+        let (name, bare) = match first {
+            true => (r.line.id, w.bare_of(r.line).map_or("—", |b| b.id)),
+            false => ("", ""),
+        };
+        let why = match r.vs_bare {
+            Some(v) if v > FAR && said => "as above",
             Some(v) if v > FAR => {
                 said = true;
-                reasons::why(w.name, r.line.id)
-                    .unwrap_or("not profiled yet")
-                    .to_string()
+                reasons::why(w.name, r.line.id).unwrap_or("not profiled yet")
             }
-            _ => String::new(),
+            _ => "",
         };
         let _ = writeln!(
             md,
             "| {name} | {bare} | {} | {} | {} | {} | {} | {} | {why} |",
             r.n,
             fmt_ns(r.time),
-            fmt_ns(r.per_unit()),
+            fmt_ns(r.per_unit),
             opt(r.bare, fmt_ns),
-            opt(r.vs_bare(), x),
-            opt(r.efficiency(), two),
+            opt(r.vs_bare, x),
+            opt(r.efficiency, two),
         );
     }
     for (i, &(n, s)) in py.map_or(&[][..], |py| py.points(w)).iter().enumerate() {
-        let name = if i == 0 {
-            "python asyncio (the seed)"
-        } else {
-            ""
-        };
-        let ns = s * 1e9;
+        let name = if i == 0 { SEED } else { "" };
         let eff = (w.ideal == Ideal::Wait).then(|| w.delay.as_secs_f64() / s);
-        let per = fmt_ns(ns / n as f64);
+        let (time, per) = (fmt_ns(s * 1e9), fmt_ns(s * 1e9 / n as f64));
         let eff = opt(eff, two);
         let _ = writeln!(
             md,
-            "| {name} | — | {n} | {} | {per} | — | — | {eff} | |",
-            fmt_ns(ns)
+            "| {name} | — | {n} | {time} | {per} | — | — | {eff} | |"
         );
     }
     skipped(md, results, w);
@@ -242,26 +211,20 @@ fn workload(md: &mut String, results: &Results, w: &Workload, py: Option<&Python
 
 /// The sizes of the workload a line did not run at, and why (the plan's own reason).
 fn skipped(md: &mut String, results: &Results, w: &Workload) {
-    let mut notes = Vec::new();
-    for line in w.lines.iter().filter(|l| l.kind != Kind::Bare) {
-        let missing: Vec<u64> = w
-            .sizes()
-            .into_iter()
-            .filter(|n| line.skipped_because(w, *n).is_some())
-            .collect();
-        let (Some(&n), true) = (missing.first(), !results.sizes(w, line.id).is_empty()) else {
+    let mut notes = String::new();
+    let ran = |l: &&Line| l.kind != Kind::Bare && results.of(w, l.id).next().is_some();
+    for line in w.lines.iter().filter(ran) {
+        let why = |n| Some((n, line.skipped_because(w, n)?));
+        let missing: Vec<(u64, String)> = w.sizes().into_iter().filter_map(why).collect();
+        let Some((n, why)) = missing.first() else {
             continue;
         };
-        let sizes: Vec<String> = missing.iter().map(u64::to_string).collect();
-        let why = line.skipped_because(w, n).unwrap_or_default();
-        notes.push(format!(
-            "- {} not run at N = {}: at N = {n}, {why}.",
-            line.id,
-            sizes.join(", ")
-        ));
+        let sizes: Vec<String> = missing.iter().map(|(n, _)| n.to_string()).collect();
+        let (id, sizes) = (line.id, sizes.join(", "));
+        let _ = writeln!(notes, "- {id} not run at N = {sizes}: at N = {n}, {why}.");
     }
     if !notes.is_empty() {
-        let _ = writeln!(md, "\n{}", notes.join("\n"));
+        let _ = write!(md, "\n{notes}");
     }
     if w.ideal == Ideal::Wait
         && sync_at(results, w, w.headline).is_some()
@@ -286,11 +249,7 @@ fn python(md: &mut String, py: &Result<Python, String>) {
         py.version
     );
     if let Some(c) = &py.cpu {
-        let same = if c.same_kernel() {
-            "equal to"
-        } else {
-            "DIFFERENT from"
-        };
+        let same = ["DIFFERENT from", "equal to"][usize::from(c.same_kernel())];
         let unit_ms = c.sequential * 1e3 / (c.n * c.work).max(1) as f64;
         let _ = writeln!(
             md,
@@ -335,10 +294,8 @@ mod tests {
         }
         let mut md = String::new();
         workload(&mut md, &r, &SPAWN, None);
-        assert!(
-            md.contains("| 1.50× | — | the scenario's own structure"),
-            "{md}"
-        );
+        let reason = "| 1.50× | — | the scenario's own structure";
+        assert!(md.contains(reason), "{md}");
         assert!(md.contains("| 1.50× | — | as above |"), "{md}");
     }
 
@@ -348,10 +305,8 @@ mod tests {
         r.insert(&IO_TIMER, "sync-basic", 1, 100.2e6);
         let mut md = String::new();
         glance(&mut md, &r, None);
-        assert!(
-            md.contains("| sync-basic |  | ≈ 1002 s (N × 100 ms) |"),
-            "{md}"
-        );
+        let cell = "| sync-basic |  | ≈ 1002 s (N × 100 ms) |";
+        assert!(md.contains(cell), "{md}");
     }
 
     #[test]
@@ -365,24 +320,15 @@ mod tests {
             stolen: if w == "cpu" { 3.25 } else { 0.5 },
         };
         let mut md = String::new();
-        provenance(
-            &mut md,
-            &[
-                made("spawn", "2026-12-01 10:00 UTC"),
-                made("cpu", "2026-12-01 10:02 UTC"),
-            ],
-        );
-        assert!(
-            md.contains("| spawn, cpu | 2026-12-01 10:00 UTC – 2026-12-01 10:02 UTC | abc1234 |"),
-            "{md}"
-        );
-        assert!(
-            md.contains("| 2 cores | 3.2 % |"),
-            "the worst steal time: {md}"
-        );
-        assert!(
-            md.contains("`cargo bench -p benches --bench spawn --bench cpu -- --quick`"),
-            "{md}"
-        );
+        let made = [
+            made("spawn", "2026-12-01 10:00 UTC"),
+            made("cpu", "2026-12-01 10:02 UTC"),
+        ];
+        provenance(&mut md, &made);
+        let when = "| spawn, cpu | 2026-12-01 10:00 UTC – 2026-12-01 10:02 UTC | abc1234 |";
+        assert!(md.contains(when), "{md}");
+        assert!(md.contains("| 2 cores | 3.2 % |"), "the worst steal: {md}");
+        let command = "`cargo bench -p benches --bench spawn --bench cpu -- --quick`";
+        assert!(md.contains(command), "{md}");
     }
 }
