@@ -51,15 +51,13 @@ pub fn chosen(names: &[String]) -> Result<Vec<&'static Server>, String> {
         .collect();
     let matches =
         |s: &Server, n: &str| n == "all" || s.id.to_lowercase().contains(&n.to_lowercase());
-    if let Some(n) = names
+    let unmatched = names
         .iter()
-        .find(|n| !holding.iter().any(|s| matches(s, n)))
-    {
+        .find(|n| !holding.iter().any(|s| matches(s, n)));
+    if let Some(n) = unmatched {
         let ids: Vec<&str> = holding.iter().map(|s| s.id).collect();
-        return Err(format!(
-            "--servers: `{n}` names none of: {}",
-            ids.join(", ")
-        ));
+        let ids = ids.join(", ");
+        return Err(format!("--servers: `{n}` names none of: {ids}"));
     }
     holding.retain(|s| names.iter().any(|n| matches(s, n)));
     Ok(holding)
@@ -135,13 +133,12 @@ pub fn table(servers: &[&'static Server], sizes: &[u64], failed: &mut Vec<String
         }
     };
     let (mut held, mut bare, mut notes) = (Vec::new(), Vec::<Row>::new(), Vec::new());
-    // A descriptor per connection, on each side.
-    let limit = taskset::sys::raise_nofile();
-    let sizes = if sizes.is_empty() {
-        &[1_000, 10_000, 20_000][..]
-    } else {
-        sizes
+    let sizes = match sizes {
+        [] => &[1_000, 10_000, 20_000][..],
+        sizes => sizes,
     };
+    // A descriptor per connection, on each side: sizes past the open-file limit cannot be held.
+    let limit = taskset::sys::raise_nofile();
     let (sizes, too_many): (Vec<u64>, Vec<u64>) = sizes.iter().partition(|&&n| n + SPARE <= limit);
     for n in too_many {
         let why = format!(
@@ -225,11 +222,11 @@ fn markdown(held: &[Held], bare: &[Row], notes: &[String]) -> String {
     md.push_str(
         "\n- Not measured: sync-basic, async-sequential, the pool of threads and the prefork \
          serve one connection (or P) at a time; the others wait in the kernel's listen backlog, \
-         not in the server's memory.\n- Above the bare task, each connection of the models keeps its own buffers (the \
-         request reader's 1 KiB to start, the answer's), its future's state and its socket's \
-         registration with the runtime's reactor; hyper starts each connection's read buffer at \
-         8 KiB (its `INIT_BUFFER_SIZE`), most of its figure. A thread's figure is its stack's \
-         touched pages, as the bare thread's.\n",
+         not in the server's memory.\n- Above the bare task, each connection of the models keeps \
+         its own buffers (the request reader's 1 KiB to start, the answer's), its future's state \
+         and its socket's registration with the runtime's reactor; hyper starts each \
+         connection's read buffer at 8 KiB (its `INIT_BUFFER_SIZE`), most of its figure. A \
+         thread's figure is its stack's touched pages, as the bare thread's.\n",
     );
     notes.iter().for_each(|n| md.push_str(&format!("- {n}\n")));
     md
