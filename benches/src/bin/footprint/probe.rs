@@ -82,10 +82,8 @@ pub struct Figures {
 
 /// Reads the [`Figures`] now; `with_kids` adds every child's.
 pub fn figures(with_kids: bool) -> Figures {
-    let (rollup, status) = (
-        Fields::of("/proc/self/smaps_rollup"),
-        Fields::of("/proc/self/status"),
-    );
+    let rollup = Fields::of("/proc/self/smaps_rollup");
+    let status = Fields::of("/proc/self/status");
     let mut f = Figures {
         rss: rollup.get("Rss:"),
         anon: rollup.get("Anonymous:"),

@@ -204,17 +204,15 @@ impl Drop for Kids {
 fn bare_processes(n: u64, hold: Duration) -> Result<(), Stop> {
     taskset::capacity::processes(&format!("footprint --sizes {n}"), n).map_err(stop)?;
     let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
+    let mut bare = Command::new(exe);
+    bare.env(BARE_CHILD_ENV, hold.as_millis().to_string());
+    bare.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     let mut kids = Kids(Vec::with_capacity(n as usize));
     for i in 1..=n {
-        kids.0.push(
-            Command::new(&exe)
-                .env(BARE_CHILD_ENV, hold.as_millis().to_string())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| Stop::Limit(format!("could not start child {i} of {n}: {e}")))?,
-        );
+        let why = |e: std::io::Error| Stop::Limit(format!("could not start child {i} of {n}: {e}"));
+        kids.0.push(bare.spawn().map_err(why)?);
     }
     // Each is reaped once its sleep ends; if one cannot be, Drop kills and reaps the rest.
     while let Some(mut kid) = kids.0.pop() {
