@@ -46,27 +46,25 @@ impl Held {
 /// The servers whose id holds one of `names`, in any case (`all`: every one), and that hold every
 /// connection; a name that matches none of them is refused with the names there are.
 pub fn chosen(names: &[String]) -> Result<Vec<&'static Server>, String> {
-    let holding = || {
-        SERVERS
-            .iter()
-            .filter(|s| matches!(s.kind, Kind::Conc | Kind::Bare))
-    };
+    let mut holding: Vec<_> = (SERVERS.iter())
+        .filter(|s| matches!(s.kind, Kind::Conc | Kind::Bare))
+        .collect();
     let matches =
         |s: &Server, n: &str| n == "all" || s.id.to_lowercase().contains(&n.to_lowercase());
-    if let Some(n) = names.iter().find(|n| !holding().any(|s| matches(s, n))) {
-        let ids: Vec<&str> = holding().map(|s| s.id).collect();
-        return Err(format!(
-            "--servers: `{n}` names none of: {}",
-            ids.join(", ")
-        ));
+    let unmatched = names
+        .iter()
+        .find(|n| !holding.iter().any(|s| matches(s, n)));
+    if let Some(n) = unmatched {
+        let ids: Vec<&str> = holding.iter().map(|s| s.id).collect();
+        let ids = ids.join(", ");
+        return Err(format!("--servers: `{n}` names none of: {ids}"));
     }
-    Ok(holding()
-        .filter(|s| names.iter().any(|n| matches(s, n)))
-        .collect())
+    holding.retain(|s| names.iter().any(|n| matches(s, n)));
+    Ok(holding)
 }
 
 /// The bare unit each connection of `s` rests on, if the unit table has it.
-pub fn unit_of(s: &Server) -> Option<Unit> {
+fn unit_of(s: &Server) -> Option<Unit> {
     match (s.model, s.start) {
         (_, Start::Uvicorn(_)) => None,
         (Some(Model::Smol), _) => Some(Unit::Smol),
@@ -76,27 +74,8 @@ pub fn unit_of(s: &Server) -> Option<Unit> {
     }
 }
 
-/// Why N connections cannot be held here, if they cannot: a descriptor each, on both sides.
-pub fn too_many(n: u64) -> Option<String> {
-    let limit = taskset::sys::raise_nofile();
-    (n + SPARE > limit).then(|| {
-        format!(
-            "{} connections need {} descriptors on each side (one per connection, and {SPARE} \
-             spare), and the open-file limit is {} (`ulimit -n`)",
-            count(n),
-            count(n + SPARE),
-            count(limit)
-        )
-    })
-}
-
 /// Starts `s`, holds N idle connections to it, and reads its RSS before and with them.
-pub fn hold(
-    s: &'static Server,
-    n: u64,
-    bins: &Path,
-    python: Option<&Path>,
-) -> Result<Held, String> {
+fn hold(s: &'static Server, n: u64, bins: &Path, python: Option<&Path>) -> Result<Held, String> {
     let server = server::Server::start(serve::bench::command(s, bins, python))?;
     let path = |id: u64| match s.start {
         Start::Uvicorn(prefix) => format!("{prefix}/data/{id}?delay_ms=0"),
@@ -104,10 +83,9 @@ pub fn hold(
     };
     drop(ask(&server, &path(0))?);
     let before = quiet(&server);
-    let mut held = Vec::with_capacity(n as usize);
-    for id in 1..=n {
-        held.push(ask(&server, &path(id)).map_err(|e| format!("connection {id} of {n}: {e}"))?);
-    }
+    let held: Vec<HttpClient> = (1..=n)
+        .map(|id| ask(&server, &path(id)).map_err(|e| format!("connection {id} of {n}: {e}")))
+        .collect::<Result<_, _>>()?;
     let with = quiet(&server);
     drop(held);
     server.stop()?;
@@ -147,11 +125,6 @@ fn quiet(server: &server::Server) -> u64 {
 /// Holds N idle connections to each server at each size (default 1,000, 10,000 and 20,000),
 /// beside the bare unit each rests on at the same N; returns the markdown table.
 pub fn table(servers: &[&'static Server], sizes: &[u64], failed: &mut Vec<String>) -> String {
-    let sizes = if sizes.is_empty() {
-        &[1_000, 10_000, 20_000][..]
-    } else {
-        sizes
-    };
     let (bins, python) = match serve::bench::binaries() {
         Ok(bins) => (bins, serve::bench::fastapi_python()),
         Err(e) => {
@@ -160,15 +133,24 @@ pub fn table(servers: &[&'static Server], sizes: &[u64], failed: &mut Vec<String
         }
     };
     let (mut held, mut bare, mut notes) = (Vec::new(), Vec::<Row>::new(), Vec::new());
-    let fit = |n: &&u64| match too_many(**n) {
-        Some(why) => {
-            eprintln!("{} connections: skipped: {why}", count(**n));
-            notes.push(format!("Not held, for any server: {why}."));
-            false
-        }
-        None => true,
+    let sizes = match sizes {
+        [] => &[1_000, 10_000, 20_000][..],
+        sizes => sizes,
     };
-    let sizes: Vec<u64> = sizes.iter().filter(fit).copied().collect();
+    // A descriptor per connection, on each side: sizes past the open-file limit cannot be held.
+    let limit = taskset::sys::raise_nofile();
+    let (sizes, too_many): (Vec<u64>, Vec<u64>) = sizes.iter().partition(|&&n| n + SPARE <= limit);
+    for n in too_many {
+        let why = format!(
+            "{} connections need {} descriptors on each side (one per connection, and {SPARE} \
+             spare), and the open-file limit is {} (`ulimit -n`)",
+            count(n),
+            count(n + SPARE),
+            count(limit)
+        );
+        eprintln!("{} connections: skipped: {why}", count(n));
+        notes.push(format!("Not held, for any server: {why}."));
+    }
     for &s in servers {
         let py = match (s.start, &python) {
             (Start::Uvicorn(_), Err(why)) => {
@@ -191,7 +173,7 @@ pub fn table(servers: &[&'static Server], sizes: &[u64], failed: &mut Vec<String
             }
             let unit = unit_of(s).filter(|u| !bare.iter().any(|r| r.unit == *u && r.n == n));
             if let Some(unit) = unit {
-                match crate::in_child(unit, Who::Bare, n, crate::hold(unit, n, None)) {
+                match crate::in_child(unit, Who::Bare, n, unit.hold(n, None)) {
                     Ok(measured) => bare.push(Row {
                         unit,
                         who: Who::Bare,
@@ -207,7 +189,7 @@ pub fn table(servers: &[&'static Server], sizes: &[u64], failed: &mut Vec<String
 }
 
 /// The table of connections held, each beside the bare unit it rests on at the same N.
-pub fn markdown(held: &[Held], bare: &[Row], notes: &[String]) -> String {
+fn markdown(held: &[Held], bare: &[Row], notes: &[String]) -> String {
     let mut md = String::from(
         "\n# Memory per idle keep-alive connection\n\nEach row is one server in its own process \
          holding N connections from the footprint process, each asked one request and then left \
@@ -240,14 +222,11 @@ pub fn markdown(held: &[Held], bare: &[Row], notes: &[String]) -> String {
     md.push_str(
         "\n- Not measured: sync-basic, async-sequential, the pool of threads and the prefork \
          serve one connection (or P) at a time; the others wait in the kernel's listen backlog, \
-         not in the server's memory.\n",
-    );
-    md.push_str(
-        "- Above the bare task, each connection of the models keeps its own buffers (the \
-         request reader's 1 KiB to start, the answer's), its future's state and its socket's \
-         registration with the runtime's reactor; hyper starts each connection's read buffer at \
-         8 KiB (its `INIT_BUFFER_SIZE`), most of its figure. A thread's figure is its stack's \
-         touched pages, as the bare thread's.\n",
+         not in the server's memory.\n- Above the bare task, each connection of the models keeps \
+         its own buffers (the request reader's 1 KiB to start, the answer's), its future's state \
+         and its socket's registration with the runtime's reactor; hyper starts each \
+         connection's read buffer at 8 KiB (its `INIT_BUFFER_SIZE`), most of its figure. A \
+         thread's figure is its stack's touched pages, as the bare thread's.\n",
     );
     notes.iter().for_each(|n| md.push_str(&format!("- {n}\n")));
     md

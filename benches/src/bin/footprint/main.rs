@@ -20,6 +20,8 @@ mod probe;
 mod table;
 mod units;
 
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -94,7 +96,7 @@ fn main() -> ExitCode {
     };
     let who = if cli.bare { Who::Bare } else { Who::Model };
     let result = match (cli.measure, &cli.sizes[..]) {
-        (Some(unit), &[n]) => measure_here(unit, who, n, hold(unit, n, cli.hold_ms)),
+        (Some(unit), &[n]) => measure_here(unit, who, n, unit.hold(n, cli.hold_ms)),
         (Some(_), _) => Err(anyhow!("--measure holds exactly one size")),
         (None, _) => run(&cli),
     };
@@ -113,24 +115,23 @@ fn refuse(e: &clap::Error) -> ExitCode {
         println!("{}", text.trim_end());
         return ExitCode::SUCCESS;
     }
-    let mut line = text
-        .lines()
-        .next()
-        .unwrap_or("error: bad arguments")
-        .to_string();
-    if let Some(ContextValue::Strings(valid)) = e.get(ContextKind::ValidValue) {
-        line = format!("{line} (possible values: {})", valid.join(", "));
+    let line = text.lines().next().unwrap_or("error: bad arguments");
+    match e.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(valid)) => {
+            eprintln!("{line} (possible values: {})", valid.join(", "));
+        }
+        _ => eprintln!("{line}"),
     }
-    eprintln!("{line}");
     ExitCode::from(2)
 }
 
-/// How long each of N units waits: the user's hold, or the unit's default.
-fn hold(unit: Unit, n: u64, hold_ms: Option<u64>) -> Duration {
-    hold_ms.map_or(unit.default_hold(n), Duration::from_millis)
-}
-
 // ---- the measuring child: one (unit, who, N) in a fresh process ----
+
+/// Prints what a measuring child saw, as one line of JSON.
+fn print(measured: &Measured) {
+    let line = serde_json::to_string(measured).expect("plain numbers");
+    println!("{line}");
+}
 
 /// Holds the units and prints the figures as one line; a limit is one line and exit 2.
 fn measure_here(unit: Unit, who: Who, n: u64, hold: Duration) -> anyhow::Result<ExitCode> {
@@ -141,13 +142,11 @@ fn measure_here(unit: Unit, who: Who, n: u64, hold: Duration) -> anyhow::Result<
     let deadline = hold * 3 + Duration::from_secs(120);
     thread::spawn(move || {
         thread::sleep(deadline);
-        eprintln!(
-            "the measuring child did not finish in {} s",
-            deadline.as_secs()
-        );
+        let secs = deadline.as_secs();
+        eprintln!("the measuring child did not finish in {secs} s");
         std::process::exit(1);
     });
-    let with_kids = unit.are_processes();
+    let with_kids = unit == Unit::Processes;
     let done = Arc::new(AtomicBool::new(false));
     let (ready, baseline_taken) = mpsc::channel();
     let watching = Arc::clone(&done);
@@ -159,16 +158,15 @@ fn measure_here(unit: Unit, who: Who, n: u64, hold: Duration) -> anyhow::Result<
         let before = probe::figures(with_kids);
         let _ = ready.send(());
         // All started: a thread or a child per unit, and resident memory grown by a few bytes each.
-        let threads = if unit.are_threads() {
-            first.threads + n
-        } else {
-            0
+        let (threads, kids) = match unit {
+            Unit::Threads => (first.threads + n, 0),
+            Unit::Processes => (0, n),
+            _ => (0, 0),
         };
-        let kids = if with_kids { n } else { 0 };
         let started = |s: &probe::Sample| {
             s.threads >= threads && s.kids >= kids && s.rss >= first.rss + 64 * n
         };
-        let (idle, idle_after) = probe::wait_idle(started, quiet(unit), with_kids, &watching)?;
+        let (idle, idle_after) = probe::wait_idle(started, with_kids, &watching)?;
         let measured = Measured {
             before,
             idle,
@@ -179,10 +177,7 @@ fn measure_here(unit: Unit, who: Who, n: u64, hold: Duration) -> anyhow::Result<
             // the OS takes everything back, instead of waiting out the hold (a million tasks
             // take as long to end as to start). Child processes are waited for instead, so
             // that none is left behind.
-            println!(
-                "{}",
-                serde_json::to_string(&measured).expect("plain numbers")
-            );
+            print(&measured);
             std::process::exit(0);
         }
         Some(measured)
@@ -193,34 +188,22 @@ fn measure_here(unit: Unit, who: Who, n: u64, hold: Duration) -> anyhow::Result<
     let measured = watcher
         .join()
         .map_err(|_| anyhow!("the watcher panicked"))?;
-    match held {
+    match (held, measured) {
         // A machine limit: one line and exit 2, as the models refuse a size.
-        Err(Stop::Limit(why)) => {
+        (Err(Stop::Limit(why)), _) => {
             eprintln!("{why}");
-            return Ok(ExitCode::from(2));
+            Ok(ExitCode::from(2))
         }
-        Err(Stop::Failed(why)) => bail!(why),
-        Ok(()) => {}
+        (Err(Stop::Failed(why)), _) => bail!(why),
+        (Ok(()), None) => bail!(
+            "the units ended before all {n} were started and quiet (hold {} ms): raise --hold-ms",
+            hold.as_millis()
+        ),
+        (Ok(()), Some(measured)) => {
+            print(&measured);
+            Ok(ExitCode::SUCCESS)
+        }
     }
-    let Some(measured) = measured else {
-        let ms = hold.as_millis();
-        bail!(
-            "the units ended before all {n} were started and quiet (hold {ms} ms): raise --hold-ms"
-        );
-    };
-    println!("{}", serde_json::to_string(&measured)?);
-    Ok(ExitCode::SUCCESS)
-}
-
-/// How quiet the process must be before its figures count: processes take longer to settle.
-fn quiet(unit: Unit) -> probe::Quiet {
-    let ms = Duration::from_millis;
-    let (every, window) = if unit.are_processes() {
-        (ms(100), ms(800))
-    } else {
-        (ms(20), ms(300))
-    };
-    probe::Quiet { every, window }
 }
 
 // ---- the parent: every (unit, N), each in a fresh child, then the table ----
@@ -239,47 +222,37 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let mut results = Results::default();
+    let mut r = Results::default();
     for unit in chosen {
-        let mut sizes = if cli.sizes.is_empty() {
-            unit.default_sizes().to_vec()
-        } else {
-            cli.sizes.clone()
+        let sizes = match &cli.sizes[..] {
+            [] => unit.default_sizes(),
+            sizes => sizes,
         };
-        sizes.sort_unstable();
-        sizes.dedup();
-        results.unit(unit, &sizes, cli.hold_ms);
+        r.unit(unit, sizes, cli.hold_ms);
     }
     let held = match servers.is_empty() {
         true => String::new(),
-        false => conns::table(&servers, &cli.sizes, &mut results.failed),
+        false => conns::table(&servers, &cli.sizes, &mut r.failed),
     };
-    let Results {
-        rows,
-        skipped,
-        failed,
-    } = results;
     // Only servers asked for: no unit table.
-    let mut md = match rows.is_empty() && skipped.is_empty() {
+    let mut md = match r.rows.is_empty() && r.skipped.is_empty() {
         true => String::new(),
-        false => table::markdown(&rows, &skipped, &table::notes(&rows)),
+        false => table::markdown(&r.rows, &r.skipped),
     };
     md.push_str(&held);
-    failed
-        .iter()
-        .for_each(|why| md.push_str(&format!("- FAILED: {why}\n")));
+    for why in &r.failed {
+        let _ = writeln!(md, "- FAILED: {why}");
+    }
     println!("{md}");
-    let out = cli
-        .out
-        .clone()
-        .unwrap_or_else(|| benches::provenance::results_dir().join("footprint.md"));
+    let default = || benches::provenance::results_dir().join("footprint.md");
+    let out = cli.out.clone().unwrap_or_else(default);
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::write(&out, &md).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("table written to {}", out.display());
     Ok(
-        match (failed.is_empty(), rows.is_empty() && held.is_empty()) {
+        match (r.failed.is_empty(), r.rows.is_empty() && held.is_empty()) {
             (false, _) => ExitCode::FAILURE,
             (true, true) => ExitCode::from(2),
             (true, false) => ExitCode::SUCCESS,
@@ -296,24 +269,27 @@ struct Results {
 }
 
 impl Results {
-    /// Measures `unit` at each size, smallest first; once one is refused, the larger are skipped.
+    /// Measures `unit` at each size once, smallest first; once one is refused, the larger are
+    /// skipped, each said at once (stderr) and kept, with why, for the table's notes.
     fn unit(&mut self, unit: Unit, sizes: &[u64], hold_ms: Option<u64>) {
         let mut refused: Option<u64> = None;
-        for &n in sizes {
+        for n in BTreeSet::from_iter(sizes.iter().copied()) {
             let why = match refused {
                 Some(m) => Some(format!("{} {}s did not fit already", count(m), unit.kind())),
                 None => too_big(&self.rows, unit, n),
             };
-            let fits = match why {
-                Some(why) => self.skip(unit, n, &why),
-                None => self.pair(unit, n, hold(unit, n, hold_ms)),
-            };
-            refused = refused.or((!fits).then_some(n));
+            let why = why.or_else(|| self.pair(unit, n, unit.hold(n, hold_ms)).err());
+            if let Some(why) = why {
+                let line = format!("{} × {}: skipped: {why}", count(n), unit.kind());
+                eprintln!("{line}");
+                self.skipped.push(line);
+                refused = refused.or(Some(n));
+            }
         }
     }
 
-    /// Measures the bare primitive, then the model, at N; false if the machine refused N.
-    fn pair(&mut self, unit: Unit, n: u64, hold: Duration) -> bool {
+    /// Measures the bare primitive, then the model, at N; the machine's line if it refused N.
+    fn pair(&mut self, unit: Unit, n: u64, hold: Duration) -> Result<(), String> {
         for who in [Who::Bare, Who::Model] {
             let what = format!("{} × {}, {}", count(n), unit.kind(), unit.holder(who));
             eprint!("{what}: ");
@@ -326,41 +302,29 @@ impl Results {
                         measured,
                     };
                     let idle = measured.idle_after.as_secs_f64();
-                    eprintln!(
-                        "{} per unit (all idle after {idle:.1}s)",
-                        bytes(row.per_unit())
-                    );
+                    let per_unit = bytes(row.per_unit());
+                    eprintln!("{per_unit} per unit (all idle after {idle:.1}s)");
                     self.rows.push(row);
                 }
                 Err(Stop::Limit(line)) => {
                     eprintln!("refused");
-                    return self.skip(unit, n, &line);
+                    return Err(line);
                 }
                 Err(Stop::Failed(why)) => {
                     eprintln!("failed: {why}");
                     self.failed.push(format!("{what}: {why}"));
-                    return true;
+                    return Ok(());
                 }
             }
         }
-        true
-    }
-
-    /// Says at once (stderr) that N units of `unit` are skipped and why, and keeps the line for
-    /// the table's notes; returns false, as the size did not fit.
-    fn skip(&mut self, unit: Unit, n: u64, why: &str) -> bool {
-        let line = format!("{} × {}: skipped: {why}", count(n), unit.kind());
-        eprintln!("{line}");
-        self.skipped.push(line);
-        false
+        Ok(())
     }
 }
 
 /// Refuses a size that, at the bytes per unit already measured at a smaller N, would not fit in
 /// the memory available now (with a quarter to spare).
 fn too_big(rows: &[Row], unit: Unit, n: u64) -> Option<String> {
-    let of_unit = rows.iter().filter(|r| r.unit == unit);
-    let per_unit = of_unit
+    let per_unit = (rows.iter().filter(|r| r.unit == unit))
         .map(|r| (r.measured.held() + r.measured.outside_rss()) as f64 / r.n as f64)
         .fold(0.0, f64::max);
     let available = benches::proc::Fields::of("/proc/meminfo").get("MemAvailable:") as f64;
@@ -378,26 +342,22 @@ fn in_child(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<Measured, St
     let mut child = Command::new(exe);
     let (n, ms) = (n.to_string(), hold.as_millis().to_string());
     child.args(["--measure", &unit.name(), "--sizes", &n, "--hold-ms", &ms]);
-    if who == Who::Bare {
-        child.arg("--bare");
-    }
+    child.args((who == Who::Bare).then_some("--bare"));
     // `output` reads both pipes while it waits, so a full pipe never stalls the child.
     let out = child.stdin(Stdio::null()).output();
     let out = out.map_err(|e| Stop::Failed(format!("cannot start a measuring child: {e}")))?;
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    let last_err = stderr.lines().last().unwrap_or("").to_string();
-    match out.status.code() {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last_err = String::from_utf8_lossy(&out.stderr);
+    let last_err = last_err.lines().last().unwrap_or("").to_string();
+    let status = out.status;
+    match status.code() {
         Some(0) => stdout
             .lines()
             .find_map(|l| serde_json::from_str::<Measured>(l).ok())
             .ok_or_else(|| Stop::Failed(format!("no figures in the child's output: {stdout:?}"))),
         Some(2) => Err(Stop::Limit(last_err)),
         _ => Err(Stop::Failed(format!(
-            "the measuring child ended with {}: {last_err}",
-            out.status
+            "the measuring child ended with {status}: {last_err}"
         ))),
     }
 }

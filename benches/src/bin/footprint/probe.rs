@@ -82,10 +82,8 @@ pub struct Figures {
 
 /// Reads the [`Figures`] now; `with_kids` adds every child's.
 pub fn figures(with_kids: bool) -> Figures {
-    let (rollup, status) = (
-        Fields::of("/proc/self/smaps_rollup"),
-        Fields::of("/proc/self/status"),
-    );
+    let rollup = Fields::of("/proc/self/smaps_rollup");
+    let status = Fields::of("/proc/self/status");
     let mut f = Figures {
         rss: rollup.get("Rss:"),
         anon: rollup.get("Anonymous:"),
@@ -109,46 +107,42 @@ pub fn figures(with_kids: bool) -> Figures {
     f
 }
 
-/// How quiet counts as idle: no more than [`MAX_TICKS`] of CPU and no RSS change beyond
-/// `max(64 KiB, RSS/1000)` for `window`, sampled every `every`.
-#[derive(Clone, Copy, Debug)]
-pub struct Quiet {
-    pub every: Duration,
-    pub window: Duration,
-}
-
 /// CPU ticks allowed in the quiet window (a tick is 10 ms on most kernels).
 const MAX_TICKS: u64 = 1;
 
 /// Waits until `started` holds of a sample (the units have all started) and the process has gone
-/// quiet, then reads the exact [`Figures`] and the time it took; `None` if `done` is set first
-/// (the units ended before).
+/// quiet (no more than [`MAX_TICKS`] of CPU and no RSS change beyond `max(64 KiB, RSS/1000)` for
+/// a window), then reads the exact [`Figures`] and the time it took; `None` if `done` is set
+/// first (the units ended before).
 pub fn wait_idle(
     started: impl Fn(&Sample) -> bool,
-    quiet: Quiet,
     with_kids: bool,
     done: &AtomicBool,
 ) -> Option<(Figures, Duration)> {
+    // Processes take longer to settle: sampled less often, over a longer window.
+    let ms = Duration::from_millis;
+    let (every, window) = if with_kids {
+        (ms(100), ms(800))
+    } else {
+        (ms(20), ms(300))
+    };
+    let settled = |a: &Sample, now: &Sample| {
+        now.cpu <= a.cpu + MAX_TICKS && now.rss.abs_diff(a.rss) <= (a.rss / 1000).max(64 << 10)
+    };
     let begin = Instant::now();
     let mut anchor: Option<(Instant, Sample)> = None;
     while !done.load(Ordering::Acquire) {
         let now = sample(with_kids);
         match anchor {
             Some((since, a)) if settled(&a, &now) => {
-                if since.elapsed() >= quiet.window {
+                if since.elapsed() >= window {
                     return Some((figures(with_kids), begin.elapsed()));
                 }
             }
             // Still starting or still changing: quiet counts from here.
             _ => anchor = started(&now).then(|| (Instant::now(), now)),
         }
-        thread::sleep(quiet.every);
+        thread::sleep(every);
     }
     None
-}
-
-/// Whether `now` is as quiet as `anchor`: little CPU since, and RSS all but unchanged.
-fn settled(anchor: &Sample, now: &Sample) -> bool {
-    let slack = (anchor.rss / 1000).max(64 << 10);
-    now.cpu <= anchor.cpu + MAX_TICKS && now.rss.abs_diff(anchor.rss) <= slack
 }

@@ -76,42 +76,28 @@ fn bare_of<'a>(rows: &'a [Row], row: &Row) -> Option<&'a Row> {
         .find(|r| r.unit == row.unit && r.n == row.n && r.who == Who::Bare)
 }
 
-/// The model's ratio to its bare primitive, and what it holds above it per unit.
-fn ratio_cells(rows: &[Row], row: &Row) -> (String, String) {
-    match bare_of(rows, row) {
-        _ if row.who == Who::Bare => ("1.00 (floor)".to_string(), "—".to_string()),
-        None => ("—".to_string(), "no bare row".to_string()),
-        Some(bare) => {
-            let extra = row.per_unit() - bare.per_unit();
-            let sign = if extra < 0.0 { "−" } else { "+" };
-            let ratio = row.per_unit() / bare.per_unit();
-            (
-                format!("{ratio:.2}"),
-                format!("{sign}{}", bytes(extra.abs())),
-            )
-        }
-    }
-}
-
-/// The markdown table of every row, then the notes and the lines that say what was skipped.
-pub fn markdown(rows: &[Row], skipped: &[String], notes: &[String]) -> String {
-    let mut md = String::new();
-    let _ = writeln!(md, "# Memory per idle unit\n");
-    let _ = writeln!(
-        md,
-        "Each row holds N units at once, each waiting on a timer, in a fresh process; RSS is read \
-         from /proc (`smaps_rollup`) before the first unit starts and again once all N have \
-         started and the process has been quiet (no CPU, no RSS change) for a moment. Bytes per \
-         unit = RSS delta / N (for processes: the parent's growth plus every child's RSS).\n"
+/// The markdown table of every row, then the lines that say what was skipped, then the notes.
+pub fn markdown(rows: &[Row], skipped: &[String]) -> String {
+    let mut md = String::from(
+        "# Memory per idle unit\n\nEach row holds N units at once, each waiting on a timer, in a \
+         fresh process; RSS is read from /proc (`smaps_rollup`) before the first unit starts and \
+         again once all N have started and the process has been quiet (no CPU, no RSS change) \
+         for a moment. Bytes per unit = RSS delta / N (for processes: the parent's growth plus \
+         every child's RSS).\n\n| unit | held by | N | RSS delta | RSS per unit | × bare | \
+         above bare, per unit | outside RSS per unit |\n|---|---|---:|---:|---:|---:|---|---:|\n",
     );
-    let _ = writeln!(
-        md,
-        "| unit | held by | N | RSS delta | RSS per unit | × bare | above bare, per unit | \
-         outside RSS per unit |"
-    );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---|---:|");
     for row in rows {
-        let (ratio, extra) = ratio_cells(rows, row);
+        // The model's ratio to its bare primitive, and what it holds above it per unit.
+        let (ratio, extra) = match bare_of(rows, row) {
+            _ if row.who == Who::Bare => ("1.00 (floor)".to_string(), "—".to_string()),
+            None => ("—".to_string(), "no bare row".to_string()),
+            Some(bare) => {
+                let (model, bare) = (row.per_unit(), bare.per_unit());
+                let sign = if model < bare { "−" } else { "+" };
+                let extra = format!("{sign}{}", bytes((model - bare).abs()));
+                (format!("{:.2}", model / bare), extra)
+            }
+        };
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {ratio} | {extra} | {} |",
@@ -124,61 +110,49 @@ pub fn markdown(rows: &[Row], skipped: &[String], notes: &[String]) -> String {
         );
     }
     if !skipped.is_empty() {
-        let _ = writeln!(md, "\nNot measured:\n");
-        for line in skipped {
-            let _ = writeln!(md, "- {line}");
-        }
+        md.push_str("\nNot measured:\n\n");
+        skipped
+            .iter()
+            .for_each(|l| md.push_str(&format!("- {l}\n")));
     }
-    let _ = writeln!(md, "\nNotes:\n");
-    for line in notes {
-        let _ = writeln!(md, "- {line}");
-    }
+    md.push_str("\nNotes:\n\n");
+    notes(rows).for_each(|l| md.push_str(&format!("- {l}\n")));
     md
 }
 
 /// What RSS leaves out and what it counts twice, with the figures measured in this run.
-pub fn notes(rows: &[Row]) -> Vec<String> {
-    let mut notes = vec![
+fn notes(rows: &[Row]) -> impl Iterator<Item = String> {
+    let fixed = [
         "RSS counts the pages a process has touched, nothing else. It leaves out kernel memory: \
          a 16 KiB kernel stack per thread, the page tables (both in the last column: page \
          tables from `VmPTE`, stacks as 16 KiB × threads added), and the kernel's task, pipe \
-         and timer structures in its slab caches (not counted here)."
-            .to_string(),
+         and timer structures in its slab caches (not counted here).",
         "A thread's stack is a reservation of address space (64 KiB here, for the threads model \
          and its bare primitive alike; 2 MiB by default): only the pages it touches are resident \
-         and counted."
-            .to_string(),
+         and counted.",
         "Tasks are held by the models' `io` on a multi-thread executor with one thread per core, \
          and by the bare primitive on the same; the executor's own threads and allocations are \
-         a fixed cost spread over N."
-            .to_string(),
+         a fixed cost spread over N.",
         "sync-basic and async-sequential hold one unit at a time (each task is awaited or run \
-         before the next starts), so they have no per-unit footprint to measure."
-            .to_string(),
+         before the next starts), so they have no per-unit footprint to measure.",
     ];
-    notes.extend(kernel_stack_check(rows));
-    notes.extend(process_split(rows));
-    notes.extend(
-        Unit::all()
-            .iter()
-            .filter_map(|&unit| future_check(rows, unit)),
-    );
-    notes
-}
-
-/// The pair of rows (bare, model) of `unit` at the largest N measured for both.
-fn largest_pair(rows: &[Row], unit: Unit) -> Option<(&Row, &Row)> {
-    let model = rows
-        .iter()
-        .filter(|r| r.unit == unit && r.who == Who::Model && bare_of(rows, r).is_some())
-        .max_by_key(|r| r.n)?;
-    Some((bare_of(rows, model)?, model))
+    (fixed.map(String::from).into_iter())
+        .chain(kernel_stack_check(rows))
+        .chain(process_split(rows))
+        .chain(
+            Unit::all()
+                .iter()
+                .filter_map(|&unit| future_check(rows, unit)),
+        )
 }
 
 /// Why an async model's task costs more than the bare one: the sizes of the futures they store,
 /// set beside the RSS difference per unit at the largest N.
 fn future_check(rows: &[Row], unit: Unit) -> Option<String> {
-    let (bare, model) = largest_pair(rows, unit)?;
+    let model = (rows.iter())
+        .filter(|r| r.unit == unit && r.who == Who::Model && bare_of(rows, r).is_some())
+        .max_by_key(|r| r.n)?;
+    let bare = bare_of(rows, model)?;
     let (request, task, bare_name, bare_future) = units::future_sizes(unit)?;
     Some(format!(
         "Why, for {unit_kind}s: at {n} the model's task takes {extra} more than the bare one. \
@@ -221,32 +195,28 @@ fn kernel_stack_check(rows: &[Row]) -> Option<String> {
 
 /// For process rows: what each child's RSS is made of, and its PSS, at the largest N.
 fn process_split(rows: &[Row]) -> Vec<String> {
-    let largest = rows
-        .iter()
-        .filter(|r| r.unit.are_processes())
-        .map(|r| r.n)
-        .max();
-    let mut lines = Vec::new();
-    for row in rows
-        .iter()
-        .filter(|r| Some(r.n) == largest && r.unit.are_processes())
-    {
-        let m = &row.measured.idle;
-        let kids = m.kids.max(1) as f64;
-        lines.push(format!(
-            "{} × {}: each child's RSS is {} ({} anonymous, {} file pages: the executable and \
-             libc, shared by every child and counted in each one's RSS); its PSS, which splits \
-             shared pages among the processes that map them, is {}. Threads per child: {:.1}.",
-            row.unit.holder(row.who),
-            count(row.n),
-            bytes(m.kids_rss as f64 / kids),
-            bytes(m.kids_anon as f64 / kids),
-            bytes(m.kids_rss.saturating_sub(m.kids_anon) as f64 / kids),
-            bytes(m.kids_pss as f64 / kids),
-            m.kids_threads as f64 / kids,
-        ));
-    }
-    lines
+    let of_processes = || rows.iter().filter(|r| r.unit == Unit::Processes);
+    let largest = of_processes().map(|r| r.n).max();
+    let at_largest = of_processes().filter(|r| Some(r.n) == largest);
+    at_largest
+        .map(|row| {
+            let m = &row.measured.idle;
+            let kids = m.kids.max(1) as f64;
+            format!(
+                "{} × {}: each child's RSS is {} ({} anonymous, {} file pages: the executable \
+                 and libc, shared by every child and counted in each one's RSS); its PSS, which \
+                 splits shared pages among the processes that map them, is {}. Threads per \
+                 child: {:.1}.",
+                row.unit.holder(row.who),
+                count(row.n),
+                bytes(m.kids_rss as f64 / kids),
+                bytes(m.kids_anon as f64 / kids),
+                bytes(m.kids_rss.saturating_sub(m.kids_anon) as f64 / kids),
+                bytes(m.kids_pss as f64 / kids),
+                m.kids_threads as f64 / kids,
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -13,12 +13,12 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use async_concurrent::{smol_rt, tokio_rt};
+use async_concurrent::model::AsyncConcurrent;
+use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
 use benches::bare;
 use benches::harness::Runs;
 use clap::ValueEnum;
-use taskset::{Model, Output, Params, Runtime, Scenario};
-use taskset::{Outcome, runner};
+use taskset::{Model, Outcome, Output, Params, Runtime, Scenario, runner};
 
 /// Set in a bare child's environment (to the hold in ms): it sleeps that long and exits.
 pub const BARE_CHILD_ENV: &str = "FOOTPRINT_BARE_CHILD_MS";
@@ -88,32 +88,16 @@ impl Unit {
         self.about().2
     }
 
-    /// How long every unit waits. Processes are waited out, so their hold is just long enough
-    /// for the last to start well before the first ends (a process takes milliseconds to start).
-    /// Tasks and threads are measured and dropped at once, so theirs is only a ceiling.
-    pub fn default_hold(self, n: u64) -> Duration {
-        match self {
-            Unit::Processes => Duration::from_secs(3) + Duration::from_millis(10) * n as u32,
-            _ => Duration::from_secs(30) + Duration::from_micros(60) * n as u32,
-        }
-    }
-
-    /// Whether the units are child processes, whose memory is read from each child.
-    pub fn are_processes(self) -> bool {
-        self == Unit::Processes
-    }
-
-    /// Whether each unit is a thread of this process.
-    pub fn are_threads(self) -> bool {
-        self == Unit::Threads
-    }
-
-    fn runtime(self) -> Option<Runtime> {
-        match self {
-            Unit::Tokio => Some(Runtime::Tokio),
-            Unit::AsyncStd => Some(Runtime::AsyncStd),
-            Unit::Smol => Some(Runtime::Smol),
-            Unit::Threads | Unit::Processes => None,
+    /// How long each of N units waits: the user's hold, or by default, for processes (which are
+    /// waited out), just long enough for the last to start well before the first ends (a process
+    /// takes milliseconds to start); tasks and threads are measured and dropped at once, so
+    /// theirs is only a ceiling.
+    pub fn hold(self, n: u64, hold_ms: Option<u64>) -> Duration {
+        let n = n as u32;
+        match (hold_ms, self) {
+            (Some(ms), _) => Duration::from_millis(ms),
+            (None, Unit::Processes) => Duration::from_secs(3) + Duration::from_millis(10) * n,
+            (None, _) => Duration::from_secs(30) + Duration::from_micros(60) * n,
         }
     }
 }
@@ -135,31 +119,26 @@ pub enum Stop {
 /// Holds `n` units of `unit` idle on timers of `hold`, started by `who`; returns once they have
 /// all ended.
 pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Stop> {
-    match (who, unit.runtime()) {
-        (Who::Model, Some(runtime)) => {
-            let model = async_concurrent::model::AsyncConcurrent::new(runtime);
-            run_model(&model, Scenario::Io, n, hold)
+    let ms = hold.as_millis() as u64;
+    let p = |scenario| Params::of(scenario).tasks(n).delay_ms(ms);
+    // The task units are named as their runtimes: threads and processes parse as none.
+    let runtime = Runtime::from_str(&unit.name(), false).ok();
+    match (who, runtime) {
+        (Who::Model, Some(runtime)) => run_model(&AsyncConcurrent::new(runtime), &p(Scenario::Io)),
+        (Who::Model, None) if unit == Unit::Threads => {
+            run_model(&threads::model::Threads, &p(Scenario::Io))
         }
-        (Who::Model, None) if unit.are_threads() => {
-            run_model(&threads::model::Threads, Scenario::Io, n, hold)
-        }
-        (Who::Model, None) => {
-            run_model(&multiprocess::model::Multiprocess, Scenario::Fetch, n, hold)
-        }
-        (Who::Bare, Some(runtime)) => bare_tasks(runtime, n, hold),
-        (Who::Bare, None) if unit.are_threads() => bare_threads(n, hold),
+        (Who::Model, None) => run_model(&multiprocess::model::Multiprocess, &p(Scenario::Fetch)),
+        (Who::Bare, Some(runtime)) => bare_tasks(runtime, &p(Scenario::Io)),
+        (Who::Bare, None) if unit == Unit::Threads => bare_threads(n, hold),
         (Who::Bare, None) => bare_processes(n, hold),
     }
 }
 
-/// Runs `scenario` of `model` with N units of D = `hold` each, silently, and checks that every
-/// unit came back.
-fn run_model(model: &dyn Model, scenario: Scenario, n: u64, hold: Duration) -> Result<(), Stop> {
-    let params = Params::of(scenario)
-        .tasks(n)
-        .delay_ms(hold.as_millis() as u64);
+/// Runs `p`'s scenario of `model` silently, and checks that every unit came back.
+fn run_model(model: &dyn Model, p: &Params) -> Result<(), Stop> {
     // A scenario that cannot start returns the machine's limit, in one line.
-    let report = runner::run(model, &params, Output::Silent).map_err(stop)?;
+    let report = runner::run(model, p, Output::Silent).map_err(stop)?;
     let returned = match &report.outcome {
         Outcome::Io(io) => match io.failures.first() {
             Some((id, why)) => return Err(Stop::Failed(format!("request {id} failed: {why}"))),
@@ -168,60 +147,45 @@ fn run_model(model: &dyn Model, scenario: Scenario, n: u64, hold: Duration) -> R
         Outcome::Fetch(data) => data.len(),
         other => return Err(Stop::Failed(format!("unexpected outcome: {other:?}"))),
     };
-    if returned as u64 != n {
-        return Err(Stop::Failed(format!(
-            "{} returned {returned} of {n} units",
-            model.label()
-        )));
-    }
-    Ok(())
+    let (label, n) = (model.label(), p.tasks);
+    let failed = || Stop::Failed(format!("{label} returned {returned} of {n} units"));
+    (returned as u64 == n).then_some(()).ok_or_else(failed)
 }
 
 /// N bare timer tasks (`benches::bare`), on as many executor threads as the model's `io` uses
 /// when `--workers` is not given: one per core.
-fn bare_tasks(runtime: Runtime, n: u64, hold: Duration) -> Result<(), Stop> {
-    let p = Params::of(Scenario::Io)
-        .tasks(n)
-        .delay_ms(hold.as_millis() as u64);
+fn bare_tasks(runtime: Runtime, p: &Params) -> Result<(), Stop> {
     let threads = taskset::sys::cores();
     let joined = match runtime {
         Runtime::Tokio => tokio_rt::Runtime::new(threads)
             .map_err(stop)?
-            .run(|_| bare::tokio_timers(&p)),
-        Runtime::AsyncStd => async_std::task::block_on(bare::async_std_timers(&p)),
+            .run(|_| bare::tokio_timers(p)),
+        Runtime::AsyncStd => async_std::task::block_on(bare::async_std_timers(p)),
         Runtime::Smol => smol_rt::Runtime::new(threads)
             .map_err(stop)?
-            .run(|ex| bare::smol_timers(ex, &p)),
+            .run(|ex| bare::smol_timers(ex, p)),
     };
-    let lost = n - joined;
-    (lost == 0)
-        .then_some(())
-        .ok_or_else(|| Stop::Failed(format!("{lost} of {n} timer tasks failed")))
+    let (n, lost) = (p.tasks, p.tasks - joined);
+    let failed = || Stop::Failed(format!("{lost} of {n} timer tasks failed"));
+    (lost == 0).then_some(()).ok_or_else(failed)
 }
 
 /// N threads that each sleep D, with the 64 KiB stack the threads model gives its requests.
 fn bare_threads(n: u64, hold: Duration) -> Result<(), Stop> {
     let stack = threads::rt::REQUEST_STACK;
     taskset::capacity::threads(&format!("footprint --sizes {n}"), n, stack).map_err(stop)?;
-    let mut handles = Vec::with_capacity(n as usize);
-    for _ in 0..n {
-        let spawned = thread::Builder::new()
+    let spawn = || {
+        thread::Builder::new()
             .stack_size(stack)
-            .spawn(move || thread::sleep(hold));
-        match spawned {
-            Ok(handle) => handles.push(handle),
-            Err(e) => {
-                let started = handles.len();
-                handles.into_iter().for_each(|h| drop(h.join()));
-                return Err(Stop::Limit(format!(
-                    "the OS refused thread {} of {n}: {e}",
-                    started + 1
-                )));
-            }
-        }
-    }
+            .spawn(move || thread::sleep(hold))
+    };
+    let mut refused = None;
+    let mut handles = Vec::with_capacity(n as usize);
+    handles.extend((0..n).map_while(|_| spawn().map_err(|e| refused = Some(e)).ok()));
+    let at = handles.len() + 1;
     handles.into_iter().for_each(|h| drop(h.join()));
-    Ok(())
+    let why = |e: std::io::Error| Stop::Limit(format!("the OS refused thread {at} of {n}: {e}"));
+    refused.map(why).map_or(Ok(()), Err)
 }
 
 /// Children that are killed and reaped if the bare run ends early (an error or a panic).
@@ -240,16 +204,15 @@ impl Drop for Kids {
 fn bare_processes(n: u64, hold: Duration) -> Result<(), Stop> {
     taskset::capacity::processes(&format!("footprint --sizes {n}"), n).map_err(stop)?;
     let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
+    let mut bare = Command::new(exe);
+    bare.env(BARE_CHILD_ENV, hold.as_millis().to_string());
+    bare.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     let mut kids = Kids(Vec::with_capacity(n as usize));
-    for i in 0..n {
-        let child = Command::new(&exe)
-            .env(BARE_CHILD_ENV, hold.as_millis().to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| Stop::Limit(format!("could not start child {} of {n}: {e}", i + 1)))?;
-        kids.0.push(child);
+    for i in 1..=n {
+        let why = |e: std::io::Error| Stop::Limit(format!("could not start child {i} of {n}: {e}"));
+        kids.0.push(bare.spawn().map_err(why)?);
     }
     // Each is reaped once its sleep ends; if one cannot be, Drop kills and reaps the rest.
     while let Some(mut kid) = kids.0.pop() {
@@ -274,7 +237,6 @@ pub fn bare_child() -> bool {
 /// `size_of_val`: the model's `request` (which its task stores, wrapped), the same module's
 /// timer-only `task`, and the bare primitive's future, by name.
 pub fn future_sizes(unit: Unit) -> Option<(usize, usize, &'static str, usize)> {
-    use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
     use std::mem::{size_of, size_of_val};
     let ctx = taskset::Ctx::new(Params::of(Scenario::Io), Output::Silent);
     // Creating an async fn's future runs none of its code: these are never polled.
