@@ -94,7 +94,8 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(backlog() as u32)
 }
 
-/// Accepts until SIGTERM or SIGINT, a task per connection; then lets them finish, within the models' GRACE.
+/// Accepts until SIGTERM or SIGINT, a task per connection; then lets them finish, within GRACE
+/// (the models' own).
 async fn serve(listener: TcpListener, args: Args) -> anyhow::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;

@@ -116,12 +116,14 @@ impl Errors {
             ("write", self.write),
             ("non-2xx", self.non_2xx),
         ];
-        let overflows =
-            (self.overflows > 0).then(|| format!("{} listen overflows", count(self.overflows)));
-        let some: Vec<String> = (kinds.into_iter().filter(|&(_, n)| n > 0))
+        let mut some: Vec<String> = kinds
+            .iter()
+            .filter(|(_, n)| *n > 0)
             .map(|(k, n)| format!("{k} {n}"))
-            .chain(overflows)
             .collect();
+        if self.overflows > 0 {
+            some.push(format!("{} listen overflows", count(self.overflows)));
+        }
         match some.is_empty() {
             true => "0".to_string(),
             false => format!("{} ({})", count(self.all()), some.join(", ")),
