@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -34,32 +34,20 @@ pub struct Server {
 impl Server {
     /// Starts `command` and waits for its `http://127.0.0.1:PORT` line (stdout or stderr).
     pub fn start(mut command: Command) -> Result<Server, String> {
-        command
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command
+            .stderr(Stdio::piped())
             .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
         let (tx, lines) = mpsc::channel();
-        let pipes: [Box<dyn Read + Send>; 2] = [
-            Box::new(child.stdout.take().expect("piped")),
-            Box::new(child.stderr.take().expect("piped")),
-        ];
-        for pipe in pipes {
-            let tx = tx.clone();
-            // Read to the end, always: a full pipe would stall the server.
-            thread::spawn(move || {
-                BufReader::new(pipe)
-                    .lines()
-                    .map_while(Result::ok)
-                    .for_each(|l| drop(tx.send(l)))
-            });
-        }
+        forward(child.stdout.take().expect("piped"), tx.clone());
+        forward(child.stderr.take().expect("piped"), tx);
+        // Made before it says where, so that one that never does is killed when dropped.
         let mut server = Server {
             child,
-            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            addr: ([0, 0, 0, 0], 0).into(),
             lines,
         };
         let deadline = Instant::now() + START;
@@ -79,43 +67,32 @@ impl Server {
         ))
     }
 
-    /// The server's pid and those of its children.
-    fn pids(&self) -> Vec<u32> {
+    /// `of(pid)` summed over the server and its children.
+    fn sum(&self, of: impl Fn(u32) -> u64) -> u64 {
         let me = self.child.id();
-        let mut all = proc::children(me);
-        all.push(me);
-        all
+        proc::children(me).into_iter().chain([me]).map(of).sum()
     }
 
     /// CPU seconds the server (with its children) has used so far.
     pub fn cpu_seconds(&self) -> f64 {
-        let ticks = |pid: &u32| proc::stat(&pid.to_string()).map_or(0, |f| f[UTIME] + f[STIME]);
-        self.pids().iter().map(ticks).sum::<u64>() as f64 / proc::ticks_per_second()
-    }
-
-    /// The `status` field `key` of the server and its children, summed, in bytes.
-    fn status(&self, key: &str) -> u64 {
-        self.pids()
-            .iter()
-            .map(|pid| Fields::of(&format!("/proc/{pid}/status")).get(key))
-            .sum()
+        let ticks = |pid: u32| proc::stat(&pid.to_string()).map_or(0, |f| f[UTIME] + f[STIME]);
+        self.sum(ticks) as f64 / proc::ticks_per_second()
     }
 
     /// Peak resident bytes (`VmHWM`; for a preforking server, the sum over its processes).
     pub fn peak_rss(&self) -> u64 {
-        self.status("VmHWM:")
+        self.sum(|pid| Fields::of(&format!("/proc/{pid}/status")).get("VmHWM:"))
     }
 
     /// Resident bytes now, as the kernel counts them page by page (`smaps_rollup`).
     pub fn rss(&self) -> u64 {
-        let rss = |pid: &u32| Fields::of(&format!("/proc/{pid}/smaps_rollup")).get("Rss:");
-        self.pids().iter().map(rss).sum()
+        self.sum(|pid| Fields::of(&format!("/proc/{pid}/smaps_rollup")).get("Rss:"))
     }
 
     /// Tells it to stop (SIGTERM), waits for it, and returns the last line it printed (the models
     /// print what they served); past [`STOP`] its whole group is killed.
     pub fn stop(mut self) -> Result<String, String> {
-        signal(self.child.id(), libc::SIGTERM);
+        kill(self.child.id() as i32, libc::SIGTERM);
         let deadline = Instant::now() + STOP;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
@@ -138,18 +115,22 @@ impl Server {
 impl Drop for Server {
     /// Whatever is left of the server's group goes with it, and the server is reaped.
     fn drop(&mut self) {
-        signal(self.child.id(), -libc::SIGKILL);
+        kill(-(self.child.id() as i32), libc::SIGKILL);
         let _ = self.child.wait();
     }
 }
 
-/// Sends `sig` to `pid`, or with a negative signal its `-sig` to the process group `pid` leads.
-fn signal(pid: u32, sig: i32) {
-    let (target, sig) = if sig < 0 {
-        (-(pid as i32), -sig)
-    } else {
-        (pid as i32, sig)
-    };
+/// Sends the lines of `pipe` to `tx` until it ends, on a thread of its own: read to the end,
+/// always, as a full pipe would stall the server.
+fn forward(pipe: impl Read + Send + 'static, tx: Sender<String>) {
+    thread::spawn(move || {
+        let lines = BufReader::new(pipe).lines().map_while(Result::ok);
+        lines.for_each(|l| drop(tx.send(l)))
+    });
+}
+
+/// kill(2): `sig` to process `target`, or to the process group `-target` leads.
+fn kill(target: i32, sig: i32) {
     // SAFETY: kill(2) reads nothing of ours; a process already gone is only an ESRCH.
     unsafe { libc::kill(target, sig) };
 }

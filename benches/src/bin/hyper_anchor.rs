@@ -24,19 +24,18 @@ use hyper::body::Incoming;
 use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Method, Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use taskset::http::{self, Route};
 use taskset::params::{DELAY_MS, WORK};
+use taskset::serve::{GRACE, backlog};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::signal::unix::{SignalKind, signal};
 
-/// How long connections get to finish their requests after SIGTERM before the process exits.
-const GRACE: Duration = Duration::from_secs(5);
-
-/// hyper serving the models' handler on loopback.
-#[derive(Parser)]
+/// hyper serving the models' handler on loopback; `delay_ms` and `work` are the defaults a
+/// request may override.
+#[derive(Parser, Clone, Copy)]
 #[command(name = "hyper-anchor")]
 struct Args {
     /// Port to listen on, on 127.0.0.1; 0 lets the OS pick
@@ -53,24 +52,14 @@ struct Args {
     threads: Option<u16>,
 }
 
-/// The defaults a request may override.
-#[derive(Clone, Copy)]
-struct Defaults {
-    delay: Duration,
-    work: u64,
-}
-
 fn main() -> ExitCode {
-    let args: Args = match latency::args::parse() {
-        Ok(args) => args,
-        Err(status) => return status,
-    };
-    match run(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    match latency::args::parse().map(run) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+        Err(status) => status,
     }
 }
 
@@ -84,15 +73,11 @@ fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
-    let defaults = Defaults {
-        delay: Duration::from_millis(args.delay_ms),
-        work: args.work,
-    };
     runtime.block_on(async {
         let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
         let listener = listen(addr).with_context(|| format!("cannot listen on {addr}"))?;
         println!("listening on http://{}", listener.local_addr()?);
-        serve(listener, defaults).await
+        serve(listener, args).await
     })?;
     // A connection still in the middle of a long request after GRACE is dropped with the runtime.
     runtime.shutdown_background();
@@ -106,12 +91,12 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = TcpSocket::new_v4()?;
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
-    let backlog = taskset::sys::proc_sys("net/core/somaxconn").unwrap_or(4096);
-    socket.listen(u32::try_from(backlog).unwrap_or(u32::MAX))
+    socket.listen(backlog() as u32)
 }
 
-/// Accepts until SIGTERM or SIGINT, a task per connection; then lets them finish, within GRACE.
-async fn serve(listener: TcpListener, defaults: Defaults) -> anyhow::Result<()> {
+/// Accepts until SIGTERM or SIGINT, a task per connection; then lets them finish, within GRACE
+/// (the models' own).
+async fn serve(listener: TcpListener, args: Args) -> anyhow::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
     let graceful = GracefulShutdown::new();
@@ -130,13 +115,10 @@ async fn serve(listener: TcpListener, defaults: Defaults) -> anyhow::Result<()> 
                     .timer(TokioTimer::new())
                     .serve_connection(
                         TokioIo::new(stream),
-                        service_fn(move |request| answer(request, defaults)),
+                        service_fn(move |request| answer(request, args)),
                     );
-                let connection = graceful.watch(connection);
                 // A client that misbehaves only ends its own connection.
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
+                tokio::spawn(graceful.watch(connection));
             }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -149,53 +131,43 @@ async fn serve(listener: TcpListener, defaults: Defaults) -> anyhow::Result<()> 
 }
 
 /// The models' handler: route with taskset::http, wait D or run the kernel, answer.
-async fn answer(
-    request: Request<Incoming>,
-    defaults: Defaults,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    if request.method() != Method::GET {
-        let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "only GET is allowed".into());
+async fn answer(req: Request<Incoming>, args: Args) -> Result<Response<Full<Bytes>>, Infallible> {
+    if req.method() != Method::GET {
+        let mut response = text(405, "only GET is allowed".into());
         response
             .headers_mut()
             .insert(ALLOW, HeaderValue::from_static("GET"));
         return Ok(response);
     }
-    let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
-    let response = match http::route(target) {
+    let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    Ok(match http::route(target) {
         Ok(Route::Data { id, delay }) => {
             // The handler's "database call": a timer, as in the async models; at D = 0 none, as
             // in the models (tokio's timer rounds a deadline up to its next 1 ms tick, so a zero
             // sleep would still wait for it).
-            let delay = delay.unwrap_or(defaults.delay);
+            let delay = delay.unwrap_or(Duration::from_millis(args.delay_ms));
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            text(StatusCode::OK, http::data_body(id))
+            text(200, http::data_body(id))
         }
         Ok(Route::Cpu { id, work, .. }) => {
-            let work = work.unwrap_or(defaults.work);
+            let work = work.unwrap_or(args.work);
             // CPU work off the runtime's workers, so other connections keep being served.
             match tokio::task::spawn_blocking(move || taskset::kernel::job(id, work)).await {
-                Ok(sum) => text(StatusCode::OK, http::cpu_body(sum)),
-                Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "job failed".into()),
+                Ok(sum) => text(200, http::cpu_body(sum)),
+                Err(_) => text(500, "job failed".into()),
             }
         }
-        Err(rejection) => {
-            let status = StatusCode::from_u16(rejection.status.code())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            text(status, rejection.reason)
-        }
-    };
-    Ok(response)
+        Err(rejection) => text(rejection.status.code(), rejection.reason),
+    })
 }
 
-/// A plain-text answer, typed as the models type theirs.
-fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
+/// A plain-text answer, typed as the models type theirs (`status`: one of `http::Status`'s codes).
+fn text(status: u16, body: String) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Full::new(Bytes::from(body)))
+        .expect("a status and a header hyper accepts")
 }

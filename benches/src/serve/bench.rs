@@ -3,26 +3,22 @@
 //!
 //! Throughput over a duration is the measure here, as wrk reports it, not the time of an
 //! iteration: criterion is not used. Each line at each C and handler is one fresh server: started
-//! from its binary (built here, in this bench's profile), checked (a `/data` and a `/cpu` answer
-//! against the kernel's own result), loaded for a few seconds, read from `/proc` (CPU time,
-//! `VmHWM`), stopped with SIGTERM. The load generator is a process of its own too (its binary,
-//! `--json`, one thread per core, fresh for every point as a run of wrk is; see [`load`]); it was
-//! checked against wrk on the same servers. The figures go to
-//! `<target>/criterion/serve/results.json`, which the report reads.
-//!
-//! Handlers: `/data` at D = 0 (the server's own cost: requests/s, CPU per request) and at
-//! D = 100 ms (the ideal is C / D requests/s), and `/cpu` at W = 1 with 100 connections (the ideal
-//! is the cores over one job's time). `--quick` loads each point for less time; `--test` starts
-//! every server once, at C = 10, and checks that it answers.
+//! from its binary (built here, in this bench's profile), checked (its answer against the kernel's
+//! own), loaded for a few seconds by a fresh load generator (its binary, `--json`, one thread per
+//! core, checked against wrk on the same servers; see [`load`]), read from `/proc` (CPU time,
+//! `VmHWM`), stopped with SIGTERM. Handlers: `/data` at D = 0 (the server's own cost) and at
+//! D = 100 ms (ideal: C / D requests/s), `/cpu` at W = 1 with 100 connections (ideal: the cores
+//! over one job's time). `--quick` loads each point for less time; `--test` starts every server
+//! once, at C = 10, and checks that it answers.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use latency::load;
 use serde::Deserialize;
+use taskset::net::HttpClient;
 use taskset::{http, kernel};
 
 use super::{Errors, Handler, Point, Run, TIMEOUT};
@@ -37,94 +33,64 @@ const HYPER: &str = "hyper-anchor";
 /// The load generator's binary (the latency crate's).
 const LOAD: &str = "load";
 
-/// How the bench was asked to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Full,
-    Quick,
-    Test,
-}
-
-impl Mode {
-    /// The load of each point.
-    fn seconds(self) -> Duration {
-        match self {
-            Mode::Full => Duration::from_secs(3),
-            Mode::Quick => Duration::from_secs(1),
-            Mode::Test => Duration::from_millis(250),
-        }
-    }
-}
-
 /// Runs the workload: `benches/benches/serve.rs`.
 pub fn main() {
     let start = CpuTimes::now();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let has = |flag: &str| args.iter().any(|a| a == flag);
     // As criterion does: without cargo bench's `--bench` (under cargo test), only test.
-    let mode = match (has("--test") || !has("--bench"), has("--quick")) {
-        (true, _) => Mode::Test,
-        (_, true) => Mode::Quick,
-        _ => Mode::Full,
+    let test = has("--test") || !has("--bench");
+    let t = match (test, has("--quick")) {
+        (true, _) => Duration::from_millis(250),
+        (_, true) => Duration::from_secs(1),
+        _ => Duration::from_secs(3),
     };
     // As criterion takes it: the first argument that is not a flag keeps the lines it is part of.
-    let filter = args
-        .iter()
-        .find(|a| !a.starts_with('-'))
-        .map(String::as_str)
-        .unwrap_or("");
+    let filter = args.iter().find(|a| !a.starts_with('-')).map_or("", |a| a);
     if has("--list") {
-        SERVERS
-            .iter()
-            .for_each(|s| println!("serve/{}: benchmark", s.id));
+        for s in SERVERS {
+            println!("serve/{}: benchmark", s.id);
+        }
         return;
     }
     taskset::sys::raise_nofile();
     let bins = binaries().unwrap_or_else(|e| fail(&e));
     let python = fastapi_python();
+    let py = python.as_deref().ok();
     println!(
         "== serve: every server in its own process, C keep-alive connections from latency::load"
     );
     let mut run = Run {
-        seconds: mode.seconds().as_secs_f64(),
+        seconds: t.as_secs_f64(),
         ..Run::default()
     };
     let job = job_seconds(SERVE_WORK);
     for s in SERVERS.iter().filter(|s| s.id.contains(filter)) {
-        let py = match (&s.start, &python) {
-            (Start::Uvicorn(_), Err(why)) => {
-                run.skip(format!("{}: {why}", s.id));
-                continue;
-            }
-            (_, py) => py.as_deref().ok(),
-        };
+        if let (Start::Uvicorn(_), Err(why)) = (s.start, &python) {
+            run.skip(format!("{}: {why}", s.id));
+            continue;
+        }
         if let Some(why) = not_at(s) {
             run.skip(why);
         }
-        for (c, handler) in points(s, mode) {
-            let ideal = match handler {
+        for (c, h) in points(s, test) {
+            let ideal = match h {
                 Handler::Wait(0) => None,
                 Handler::Wait(d) => Some(c as f64 * 1e3 / d as f64),
                 Handler::Cpu(_) => Some(plan::cores() as f64 / job),
             };
-            let command = command(s, &bins, py);
-            let point = measure(s, command, &bins, c, handler, ideal, mode.seconds());
-            let point = point.unwrap_or_else(|e| {
-                fail(&format!("{} at C = {c}, {}: {e}", s.id, handler.label()))
-            });
+            let point = measure(s, command(s, &bins, py), &bins, c, h, ideal, t)
+                .unwrap_or_else(|e| fail(&format!("{} at C = {c}, {}: {e}", s.id, h.label())));
             println!("{}", summary(&point));
             run.points.push(point);
         }
     }
-    if mode != Mode::Test {
+    if !test {
         let path = Run::path(&provenance::results_dir());
-        let written = std::fs::create_dir_all(path.parent().expect("a folder")).and_then(|()| {
-            std::fs::write(
-                &path,
-                serde_json::to_string_pretty(&run).expect("plain data"),
-            )
-        });
-        written.unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", path.display())));
+        let json = serde_json::to_string_pretty(&run).expect("plain data");
+        std::fs::create_dir_all(path.parent().expect("a folder"))
+            .and_then(|()| std::fs::write(&path, json))
+            .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", path.display())));
         Provenance::now("serve", start).write();
         println!("written to {}", path.display());
     }
@@ -146,34 +112,27 @@ fn fail(why: &str) -> ! {
 
 /// The (C, handler) points of `s`: every C at each D, and the CPU handler at its C (not for
 /// FastAPI: CPython's kernel takes about 0.3 s a unit, the cpu table's seed row says so already).
-fn points(s: &Server, mode: Mode) -> Vec<(u64, Handler)> {
-    let conns = if mode == Mode::Test {
-        &s.conns[..1]
-    } else {
-        s.conns
+/// A test takes the first C and D only.
+fn points(s: &Server, test: bool) -> Vec<(u64, Handler)> {
+    let n = if test { 1 } else { usize::MAX };
+    let cpu = |c| c == SERVE_CPU_AT && matches!(s.start, Start::Bin(..));
+    let at_c = |&c: &u64| {
+        let waits = SERVE_DELAYS
+            .iter()
+            .take(n)
+            .map(move |&d| (c, Handler::Wait(d)));
+        waits.chain(cpu(c).then_some((c, Handler::Cpu(SERVE_WORK))))
     };
-    let mut all: Vec<(u64, Handler)> = Vec::new();
-    for &c in conns {
-        let delays = if mode == Mode::Test {
-            &SERVE_DELAYS[..1]
-        } else {
-            &SERVE_DELAYS[..]
-        };
-        all.extend(delays.iter().map(|&d| (c, Handler::Wait(d))));
-        if c == SERVE_CPU_AT && matches!(s.start, Start::Bin(..)) {
-            all.push((c, Handler::Cpu(SERVE_WORK)));
-        }
-    }
-    all
+    s.conns.iter().take(n).flat_map(at_c).collect()
 }
 
 /// Why `s` is not run at the larger connection counts, if it is not.
 fn not_at(s: &Server) -> Option<String> {
     let largest = *s.conns.last()?;
     let missing: Vec<String> = [1_000, 10_000]
-        .iter()
-        .filter(|c| **c > largest)
-        .map(|c| plan::count(*c))
+        .into_iter()
+        .filter(|&c| c > largest)
+        .map(plan::count)
         .collect();
     let at_once = match s.kind {
         Kind::Base | Kind::Seq if s.id.ends_with("P)") => "P = the cores",
@@ -209,23 +168,22 @@ fn measure(
     let (cpu, overflows) = (server.cpu_seconds(), proc::tcp_ext("ListenOverflows"));
     let load = load(bins, &url, c, t)?;
     let overflows = proc::tcp_ext("ListenOverflows").saturating_sub(overflows);
-    let cpu_s = server.cpu_seconds() - cpu;
-    let peak_rss = server.peak_rss();
+    let (cpu_s, peak_rss) = (server.cpu_seconds() - cpu, server.peak_rss());
     // A server that does not stop when told is killed; its figures still stand, and it says so.
     let served = server.stop().unwrap_or_else(|e| {
         println!("warning: serve/{}: {e}: killed", s.id);
         format!("NOT STOPPED: {e}")
     });
-    let e = &load.errors;
+    let (e, latency) = (load.errors, load.latency);
     Ok(Point {
         line: s.id.to_string(),
         c,
         handler: h,
         rps: load.requests_per_sec,
         ideal,
-        p50_ms: load.latency.p50_ms,
-        p99_ms: load.latency.p99_ms,
-        max_ms: load.latency.max_ms,
+        p50_ms: latency.p50_ms,
+        p99_ms: latency.p99_ms,
+        max_ms: latency.max_ms,
         errors: Errors {
             connect: e.connect,
             read: e.read,
@@ -273,33 +231,17 @@ struct Latency {
 /// opened 10,000 connections fast enough to overflow listen queues that a fresh `load` or wrk
 /// never did: the connect storm, not the server, would have set the errors.)
 fn load(bins: &Path, url: &str, c: u64, t: Duration) -> Result<Loaded, String> {
-    let (conns, threads) = (c.to_string(), plan::cores().min(c).to_string());
-    let (run, timeout) = (
-        format!("{}ms", t.as_millis()),
-        format!("{}ms", TIMEOUT.as_millis()),
-    );
-    let mut command = Command::new(bins.join(LOAD));
-    command.args([
-        url,
-        "-c",
-        &conns,
-        "-t",
-        &threads,
-        "-d",
-        &run,
-        "--timeout",
-        &timeout,
-        "--json",
-    ]);
-    let out = command
+    let ms = |d: Duration| format!("{}ms", d.as_millis());
+    let threads = plan::cores().min(c).to_string();
+    let out = Command::new(bins.join(LOAD))
+        .args([url, "-c", &c.to_string(), "-t", &threads, "-d", &ms(t)])
+        .args(["--timeout", &ms(TIMEOUT), "--json"])
         .output()
         .map_err(|e| format!("cannot run {LOAD}: {e}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        return Err(format!(
-            "{LOAD}: {}",
-            err.lines().next().unwrap_or("failed")
-        ));
+        let first = err.lines().next().unwrap_or("failed");
+        return Err(format!("{LOAD}: {first}"));
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("{LOAD}'s line: {e}"))
 }
@@ -328,31 +270,22 @@ fn summary(p: &Point) -> String {
     )
 }
 
-/// Asks `addr` once for the handler's answer and checks it against the kernel's own: a server
-/// that answers wrongly is not measured.
+/// Asks `addr` once for the handler's answer (taskset's own HTTP client) and checks it against the
+/// kernel's own: a server that answers wrongly is not measured.
 fn check(addr: SocketAddr, s: &Server, h: Handler) -> Result<(), String> {
     let (path, want) = match h {
         Handler::Wait(_) => (Handler::Wait(0).path(s), http::data_body(7)),
         Handler::Cpu(w) => (h.path(s), http::cpu_body(kernel::job(7, w))),
     };
-    let got = get(addr, &path.replace(load::ID, "7")).map_err(|e| format!("GET {path}: {e}"))?;
-    match got.split_once("\r\n\r\n") {
-        Some((head, body)) if head.starts_with("HTTP/1.1 200") && body == want => Ok(()),
-        _ => Err(format!("GET {path} answered {got:?}, not 200 {want:?}")),
+    let got = HttpClient::connect(addr, Duration::from_secs(10))
+        .and_then(|mut conn| conn.get(&path.replace(load::ID, "7")))
+        .map_err(|e| format!("GET {path}: {e}"))?;
+    match got {
+        (200, body) if body == want => Ok(()),
+        (status, body) => Err(format!(
+            "GET {path} answered {status} {body:?}, not 200 {want:?}"
+        )),
     }
-}
-
-/// One `GET` on a connection of its own, read to the end.
-fn get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
-    let mut conn = TcpStream::connect(addr)?;
-    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(
-        conn,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut answer = String::new();
-    conn.read_to_string(&mut answer)?;
-    Ok(answer)
 }
 
 /// The seconds one kernel job of W units takes here, the best of five: the CPU handler's ideal.
@@ -379,25 +312,14 @@ pub fn command(s: &Server, bins: &Path, python: Option<&Path>) -> Command {
             let mut command = Command::new(python.expect("checked by the caller"));
             let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
             let backlog = taskset::serve::backlog().to_string();
-            command.args([
-                "-m",
-                "uvicorn",
-                "fastapi_app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-            ]);
-            command.arg("--app-dir").arg(app);
-            // No access log (it would cost more than the handler), the models' backlog, and
-            // idle connections kept as long as the models keep them.
-            command.args([
-                "--no-access-log",
-                "--backlog",
-                &backlog,
-                "--timeout-keep-alive",
-                "30",
-            ]);
+            command
+                .args(["-m", "uvicorn", "fastapi_app:app", "--host", "127.0.0.1"])
+                .args(["--port", "0", "--app-dir"])
+                .arg(app)
+                // No access log (it would cost more than the handler), the models' backlog, and
+                // idle connections kept as long as the models keep them.
+                .args(["--no-access-log", "--backlog", &backlog])
+                .args(["--timeout-keep-alive", "30"]);
             command
         }
     }
@@ -408,31 +330,23 @@ pub fn command(s: &Server, bins: &Path, python: Option<&Path>) -> Command {
 /// says how to build it.
 pub fn binaries() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let dir = exe.parent().ok_or("no folder")?;
-    let dir = if dir.ends_with("deps") {
-        dir.parent().ok_or("no folder")?
-    } else {
-        dir
-    };
-    let release = dir.ends_with("release");
+    let mut dir = exe.parent().ok_or("no folder")?;
+    if dir.ends_with("deps") {
+        dir = dir.parent().ok_or("no folder")?;
+    }
+    let bins = SERVERS.iter().filter_map(|s| match s.start {
+        Start::Bin(bin, _) => Some(bin),
+        Start::Uvicorn(_) => None,
+    });
     if let Some(cargo) = std::env::var_os("CARGO") {
         // The model crates' binaries only: the benches' own (hyper-anchor, footprint) are cargo's
         // to build for this run, and building them again could replace one while it runs.
-        let mut build = Command::new(cargo);
-        build.args(["build", "--bins", "--quiet"]);
-        build.args(["-p", "latency"]);
-        for s in SERVERS {
-            if let Start::Bin(bin, _) = s.start
-                && bin != HYPER
-            {
-                build.args(["-p", bin]);
-            }
-        }
-        if release {
-            build.arg("--release");
-        }
-        build.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
-        let built = build
+        let models = bins.clone().filter(|&bin| bin != HYPER);
+        let built = Command::new(cargo)
+            .args(["build", "--bins", "--quiet", "-p", "latency"])
+            .args(models.flat_map(|bin| ["-p", bin]))
+            .args(dir.ends_with("release").then_some("--release"))
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
             .status()
             .map_err(|e| format!("cannot run cargo build: {e}"))?;
         if !built.success() {
@@ -441,17 +355,13 @@ pub fn binaries() -> Result<PathBuf, String> {
             ));
         }
     }
-    let bins = SERVERS.iter().filter_map(|s| match s.start {
-        Start::Bin(bin, _) => Some(bin),
-        Start::Uvicorn(_) => None,
-    });
-    if let Some(missing) = bins.chain([LOAD]).find(|bin| !dir.join(bin).is_file()) {
-        let dir = dir.display();
-        return Err(format!(
-            "no {missing} binary in {dir}: cargo build --release --workspace first"
-        ));
+    match bins.chain([LOAD]).find(|bin| !dir.join(bin).is_file()) {
+        Some(missing) => Err(format!(
+            "no {missing} binary in {}: cargo build --release --workspace first",
+            dir.display()
+        )),
+        None => Ok(dir.to_path_buf()),
     }
-    Ok(dir.to_path_buf())
 }
 
 /// The Python that imports FastAPI and uvicorn (`$BENCH_PYTHON`, else `python3`), or why there is
@@ -479,27 +389,21 @@ mod tests {
 
     #[test]
     fn every_c_at_each_d_and_the_cpu_handler_once_and_a_sequential_line_says_why_not_more() {
-        let tokio = SERVERS
-            .iter()
-            .find(|s| s.id == "async-concurrent (tokio)")
-            .unwrap();
-        let all = points(tokio, Mode::Full);
+        let line = |id: &str| SERVERS.iter().find(|s| s.id.starts_with(id)).unwrap();
+        let tokio = line("async-concurrent (tokio)");
+        let all = points(tokio, false);
         assert_eq!(all.len(), 4 * 2 + 1);
         assert!(all.contains(&(SERVE_CPU_AT, Handler::Cpu(SERVE_WORK))));
-        assert_eq!(points(tokio, Mode::Test), vec![(10, Handler::Wait(0))]);
+        assert_eq!(points(tokio, true), vec![(10, Handler::Wait(0))]);
         assert!(not_at(tokio).is_none());
-        let sync = SERVERS.iter().find(|s| s.id == "sync-basic").unwrap();
-        let why = not_at(sync).unwrap();
+        let why = not_at(line("sync-basic")).unwrap();
         assert!(
             why.contains("C = 1,000, 10,000") && why.contains("serves one at a time"),
             "{why}"
         );
-        let fastapi = SERVERS
-            .iter()
-            .find(|s| matches!(s.start, Start::Uvicorn(_)))
-            .unwrap();
+        let fastapi = line("FastAPI");
         assert!(
-            !points(fastapi, Mode::Full)
+            !points(fastapi, false)
                 .iter()
                 .any(|(_, h)| matches!(h, Handler::Cpu(_)))
         );
@@ -507,20 +411,16 @@ mod tests {
 
     #[test]
     fn errors_name_their_kinds_and_the_overflows_beside_a_zero() {
-        let e = Errors {
-            connect: 85,
-            overflows: 2049,
+        let e = |connect, overflows| Errors {
+            connect,
+            overflows,
             ..Errors::default()
         };
-        assert_eq!(e.describe(), "85 (connect 85, 2,049 listen overflows)");
         assert_eq!(
-            Errors {
-                overflows: 3,
-                ..Errors::default()
-            }
-            .describe(),
-            "0 (3 listen overflows)"
+            e(85, 2049).describe(),
+            "85 (connect 85, 2,049 listen overflows)"
         );
+        assert_eq!(e(0, 3).describe(), "0 (3 listen overflows)");
         assert_eq!(Errors::default().describe(), "0");
     }
 }
