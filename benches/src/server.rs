@@ -96,7 +96,16 @@ impl Server {
         let deadline = Instant::now() + STOP;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
-                let last = self.lines.try_iter().last().unwrap_or_default();
+                // Its pipes close as it ends: wait for the forwarders to pass on its last lines
+                // (a second at most, should a child of the server still hold them open).
+                let until = Instant::now() + Duration::from_secs(1);
+                let next = || {
+                    self.lines
+                        .recv_timeout(until.saturating_duration_since(Instant::now()))
+                };
+                let last = std::iter::from_fn(|| next().ok())
+                    .last()
+                    .unwrap_or_default();
                 // uvicorn ends by raising the SIGTERM again once it has shut down cleanly.
                 return match status.success() || status.signal() == Some(libc::SIGTERM) {
                     true => Ok(last),

@@ -49,7 +49,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
@@ -205,7 +205,7 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Latency figures over every answered request, in milliseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Latency {
     /// The mean.
     pub mean_ms: f64,
@@ -222,7 +222,7 @@ pub struct Latency {
 }
 
 /// Failures by class, as wrk counts them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Errors {
     /// Connects that failed, or took longer than the timeout (counted then; they go on waiting).
     pub connect: u64,
@@ -235,8 +235,8 @@ pub struct Errors {
     pub timeout: u64,
 }
 
-/// What a run measured; `--json` prints it as one line.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// What a run measured; `--json` prints it as one line (and a caller reads it back).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// The URL, with its template.
     pub url: String,

@@ -17,11 +17,11 @@ use multiprocess::model::Multiprocess;
 use sync_basic::model::SyncBasic;
 use taskset::cli::{self, Flags};
 use taskset::runner::{self, Report};
-use taskset::timeline;
 use taskset::{
     Event, EventKind, Expect, Flag, Model, ModelSpec, Order, Output, Params, Pool, Runtime,
     Scenario,
 };
+use taskset::{out, timeline};
 use threads::model::Threads;
 
 /// compare takes the scenario flags; it runs every runtime and its own pools, so not these two.
@@ -114,7 +114,7 @@ fn main() -> ExitCode {
     let flags: Flags = match cli::parse(&SPEC, std::env::args_os()) {
         Ok(flags) => flags,
         Err(refusal) if refusal.code == 0 => {
-            println!("{}", refusal.message);
+            out::line(&refusal.message);
             return ExitCode::SUCCESS;
         }
         Err(refusal) => {
@@ -146,11 +146,14 @@ fn run(flags: &Flags) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         p.server = Some(server.addr());
     }
-    println!("== {scenario} · {} · every model ==", runner::describe(&p));
-    println!(
+    out::line(&format!(
+        "== {scenario} · {} · every model ==",
+        runner::describe(&p)
+    ));
+    out::line(&format!(
         "{:<28} {:>8}   {:<22} what the events show",
         "model", "elapsed", "expected"
-    );
+    ));
     let mut groups = Vec::new();
     for model in models() {
         // serve runs until it is stopped: here, as in the tour, three clients ask it at once.
@@ -161,7 +164,7 @@ fn run(flags: &Flags) -> Result<(), String> {
         let report: Report = match ran {
             Ok(report) => report,
             Err(e) => {
-                println!("{:<28} {:>8}   {e}", model.label(), "error");
+                out::line(&format!("{:<28} {:>8}   {e}", model.label(), "error"));
                 continue;
             }
         };
@@ -171,13 +174,13 @@ fn run(flags: &Flags) -> Result<(), String> {
             taskset::Scenario::Cpu => format!("≈ {}", expect.formula),
             _ => format!("≈ {} = {:.2}s", expect.formula, expect.ideal.as_secs_f64()),
         };
-        println!(
+        out::line(&format!(
             "{:<28} {:>7.2}s   {:<22} {}",
             model.label(),
             report.elapsed.as_secs_f64(),
             shown,
             observed(&report.events)
-        );
+        ));
         groups.push(timeline::group(
             &model.label(),
             &report.events,
@@ -201,6 +204,9 @@ fn run(flags: &Flags) -> Result<(), String> {
         timeline::today()
     );
     timeline::render(&groups, &title, &path)?;
-    println!("timelines of every model written to {}", path.display());
+    out::line(&format!(
+        "timelines of every model written to {}",
+        path.display()
+    ));
     Ok(())
 }

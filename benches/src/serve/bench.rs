@@ -17,9 +17,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use latency::load;
-use serde::Deserialize;
 use taskset::net::HttpClient;
-use taskset::{http, kernel};
+use taskset::{http, kernel, out};
 
 use super::{Errors, Handler, Point, Run, TIMEOUT};
 use crate::plan::{self, Kind, SERVE_CPU_AT, SERVE_DELAYS, SERVE_WORK, SERVERS, Server, Start};
@@ -49,7 +48,7 @@ pub fn main() {
     let filter = args.iter().find(|a| !a.starts_with('-')).map_or("", |a| a);
     if has("--list") {
         for s in SERVERS {
-            println!("serve/{}: benchmark", s.id);
+            out::line(&format!("serve/{}: benchmark", s.id));
         }
         return;
     }
@@ -57,8 +56,8 @@ pub fn main() {
     let bins = binaries().unwrap_or_else(|e| fail(&e));
     let python = fastapi_python();
     let py = python.as_deref().ok();
-    println!(
-        "== serve: every server in its own process, C keep-alive connections from latency::load"
+    out::line(
+        "== serve: every server in its own process, C keep-alive connections from latency::load",
     );
     let mut run = Run {
         seconds: t.as_secs_f64(),
@@ -81,7 +80,7 @@ pub fn main() {
             };
             let point = measure(s, command(s, &bins, py), &bins, c, h, ideal, t)
                 .unwrap_or_else(|e| fail(&format!("{} at C = {c}, {}: {e}", s.id, h.label())));
-            println!("{}", summary(&point));
+            out::line(&summary(&point));
             run.points.push(point);
         }
     }
@@ -92,14 +91,14 @@ pub fn main() {
             .and_then(|()| std::fs::write(&path, json))
             .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", path.display())));
         Provenance::now("serve", start).write();
-        println!("written to {}", path.display());
+        out::line(&format!("written to {}", path.display()));
     }
 }
 
 impl Run {
     /// Says at once why something is not run, and keeps the line for the report.
     fn skip(&mut self, why: String) {
-        println!("skipped: serve/{why}");
+        out::line(&format!("skipped: serve/{why}"));
         self.skipped.push(why);
     }
 }
@@ -171,7 +170,7 @@ fn measure(
     let (cpu_s, peak_rss) = (server.cpu_seconds() - cpu, server.peak_rss());
     // A server that does not stop when told is killed; its figures still stand, and it says so.
     let served = server.stop().unwrap_or_else(|e| {
-        println!("warning: serve/{}: {e}: killed", s.id);
+        out::line(&format!("warning: serve/{}: {e}: killed", s.id));
         format!("NOT STOPPED: {e}")
     });
     let (e, latency) = (load.errors, load.latency);
@@ -199,38 +198,11 @@ fn measure(
     })
 }
 
-/// What the load generator's `--json` line says, as far as a point needs it.
-#[derive(Deserialize)]
-struct Loaded {
-    requests: u64,
-    requests_per_sec: f64,
-    non_2xx: u64,
-    errors: LoadErrors,
-    latency: Latency,
-}
-
-/// Its failures by kind.
-#[derive(Deserialize)]
-struct LoadErrors {
-    connect: u64,
-    read: u64,
-    write: u64,
-    timeout: u64,
-}
-
-/// Its latency as wrk reports it.
-#[derive(Deserialize)]
-struct Latency {
-    p50_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-}
-
 /// C connections to `url` for `t` from the load generator's binary: a fresh process for every
 /// point, as a run of wrk is. (In this process, with a heap already warm from earlier points, it
 /// opened 10,000 connections fast enough to overflow listen queues that a fresh `load` or wrk
 /// never did: the connect storm, not the server, would have set the errors.)
-fn load(bins: &Path, url: &str, c: u64, t: Duration) -> Result<Loaded, String> {
+fn load(bins: &Path, url: &str, c: u64, t: Duration) -> Result<latency::load::Report, String> {
     let ms = |d: Duration| format!("{}ms", d.as_millis());
     let threads = plan::cores().min(c).to_string();
     let out = Command::new(bins.join(LOAD))

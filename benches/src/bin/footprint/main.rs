@@ -112,12 +112,12 @@ fn refuse(e: &clap::Error) -> ExitCode {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     let text = e.render().to_string();
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        println!("{}", text.trim_end());
+        taskset::out::line(text.trim_end());
         return ExitCode::SUCCESS;
     }
     let line = text.lines().next().unwrap_or("error: bad arguments");
     match e.get(ContextKind::ValidValue) {
-        Some(ContextValue::Strings(valid)) => {
+        Some(ContextValue::Strings(valid)) if !valid.is_empty() => {
             eprintln!("{line} (possible values: {})", valid.join(", "));
         }
         _ => eprintln!("{line}"),
@@ -243,7 +243,6 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     for why in &r.failed {
         let _ = writeln!(md, "- FAILED: {why}");
     }
-    println!("{md}");
     let default = || benches::provenance::results_dir().join("footprint.md");
     let out = cli.out.clone().unwrap_or_else(default);
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -251,6 +250,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     std::fs::write(&out, &md).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("table written to {}", out.display());
+    // Written first: a closed stdout (`| head`) ends the program here, quietly.
+    taskset::out::line(&md);
     Ok(
         match (r.failed.is_empty(), r.rows.is_empty() && held.is_empty()) {
             (false, _) => ExitCode::FAILURE,

@@ -28,19 +28,12 @@ pub struct Results(BTreeMap<(String, String, u64), f64>);
 impl Results {
     /// Reads every `new/benchmark.json` under `dir` that belongs to a workload of the plan.
     pub fn load(dir: &Path) -> Result<Results> {
-        let (mut found, mut todo) = (Vec::new(), vec![dir.to_path_buf()]);
-        while let Some(d) = todo.pop() {
-            let entries =
-                fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?;
-            for path in entries.flatten().map(|e| e.path()) {
-                if path.is_dir() {
-                    todo.push(path);
-                } else if path.ends_with("new/benchmark.json") {
-                    found.push(path);
-                }
-            }
-        }
-        found.sort();
+        // Sorted, so that the same results always load in the same order.
+        let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+        let found = walk
+            .filter_map(Result::ok)
+            .map(walkdir::DirEntry::into_path);
+        let found = found.filter(|p| p.ends_with("new/benchmark.json") && p.is_file());
         let mut results = Results::default();
         for path in found {
             let ids: Ids = read_json(&path)?;

@@ -60,7 +60,6 @@ fn run(args: Args) -> Result<()> {
     let names = ALL.iter().map(|w| w.name).chain(["serve"]);
     let made: Vec<Provenance> = names.filter_map(|w| Provenance::read(&dir, w)).collect();
     let md = table::markdown(&results, &py, &made, run.as_ref());
-    print!("{md}");
     let md_path = dir.join("summary.md");
     std::fs::write(&md_path, &md).with_context(|| format!("cannot write {}", md_path.display()))?;
     let stamp = match made.first() {
@@ -71,6 +70,8 @@ fn run(args: Args) -> Result<()> {
     for path in [md_path].into_iter().chain(charts) {
         eprintln!("wrote {}", path.display());
     }
+    // Printed last, once everything is written: a closed stdout (`| head`) ends it quietly.
+    taskset::out::line(md.strip_suffix('\n').unwrap_or(&md));
     Ok(())
 }
 
