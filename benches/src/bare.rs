@@ -100,12 +100,16 @@ pub async fn smol_timers(ex: &Executor<'static>, p: &Params) -> u64 {
     gather((0..p.tasks).map(unit).collect(), any).await
 }
 
-/// N threads that each sleep D, spawned then joined.
-pub fn threads_sleeping(p: &Params) -> u64 {
+/// N threads that each sleep D, spawned (with the stack the model gives its threads there) then
+/// joined.
+pub fn threads_sleeping(p: &Params, stack: usize) -> u64 {
     let d = p.delay;
-    let handles: Vec<_> = (0..p.tasks)
-        .map(|_| thread::spawn(move || thread::sleep(d)))
-        .collect();
+    let spawn = || {
+        thread::Builder::new()
+            .stack_size(stack)
+            .spawn(move || thread::sleep(d))
+    };
+    let handles: Vec<_> = (0..p.tasks).map(|_| spawn().expect("a thread")).collect();
     handles
         .into_iter()
         .map(|h| u64::from(h.join().is_ok()))
@@ -289,7 +293,7 @@ mod tests {
         assert_eq!(tokio.run(|_| tokio_spawn(&p)), 50);
         assert_eq!(async_std.run(|_| async_std_spawn_local(&p)), 50);
         assert_eq!(smol.run(|ex| smol_spawn(ex, &p)), 50);
-        assert_eq!(threads_sleeping(&p.clone().tasks(5)), 5);
+        assert_eq!(threads_sleeping(&p.clone().tasks(5), 64 << 10), 5);
     }
 
     #[test]

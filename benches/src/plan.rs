@@ -16,7 +16,9 @@
 use std::time::Duration;
 
 use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
+use taskset::capacity::DEFAULT_STACK;
 use taskset::{Ctx, Scenario};
+use threads::rt::REQUEST_STACK;
 
 use crate::bare;
 use crate::harness::{Env, Runs};
@@ -204,7 +206,7 @@ pub static SPAWN: Workload = Workload {
         Conc Smol      "async-concurrent (smol)"                  N_TASKS   1 |e, c| e.smol_1.run(|rt| smol_rt::fetch(rt, c));
         Bare -         "bare smol Executor::spawn (1 thread)"     N_TASKS   1 |e, c| e.smol_1.run(|ex| bare::smol_spawn(ex, c.params()));
         Conc Threads   "threads"                                  N_THREADS 110 |_, c| runner(&threads::model::Threads, c.params());
-        Bare -         "bare thread::spawn"                       N_THREADS 110 |_, c| bare::threads_sleeping(c.params());
+        Bare -         "bare thread::spawn"                       N_THREADS 110 |_, c| bare::threads_sleeping(c.params(), DEFAULT_STACK);
         Conc Processes "multiprocess"                             N_PROCS 3000 |_, c| runner(&multiprocess::model::Multiprocess, c.params());
         Bare -         "bare Command::spawn"                      N_PROCS 3000 |_, c| bare::processes_sleeping(c.params());
     },
@@ -222,7 +224,8 @@ pub static IO_TIMER: Workload = Workload {
     ideal: Ideal::Wait,
     headline: 10_000,
     // The models' `io` runs on one executor thread per core; a pool of N processes takes one
-    // request each, all waiting at once, as threads and tasks do.
+    // request each, all waiting at once, as threads and tasks do. The threads model gives each
+    // request a 64 KiB stack (`REQUEST_STACK`), and so does its bare floor.
     lines: lines! {
         Base Sync      "sync-basic"                               N_ONE     0 |_, c| runner(&sync_basic::model::SyncBasic, c.params());
         Seq  Seq       "async-sequential (tokio)"                 N_ONE     0 |e, c| e.tokio_1.run(|_| async_sequential::io(c));
@@ -233,7 +236,7 @@ pub static IO_TIMER: Workload = Workload {
         Conc Smol      "async-concurrent (smol)"                  N_TASKS   2 |e, c| e.smol_p.run(|rt| smol_rt::io(rt, c));
         Bare -         "bare smol timers"                         N_TASKS   2 |e, c| e.smol_p.run(|ex| bare::smol_timers(ex, c.params()));
         Conc Threads   "threads"                                  N_THREADS 110 |_, c| runner(&threads::model::Threads, c.params());
-        Bare -         "bare thread::spawn + sleep"               N_THREADS 110 |_, c| bare::threads_sleeping(c.params());
+        Bare -         "bare thread::spawn + sleep"               N_THREADS 110 |_, c| bare::threads_sleeping(c.params(), REQUEST_STACK);
         Conc Processes "multiprocess (P=N)"                       N_POOL 25000 |_, c| runner(&multiprocess::model::Multiprocess, &pool_of_n(c));
         Bare -         "bare Command::spawn + sleep"              N_POOL  3000 |_, c| bare::processes_sleeping(c.params());
     },
@@ -319,7 +322,7 @@ pub static BLOCKING: Workload = Workload {
         Conc Smol      "async-concurrent (smol): fix"             N_BLOCK 10000 |e, c| Phase::Fix.of(c, |c| e.smol_1.run(|rt| smol_rt::blocking(rt, c)));
         Bare -         "bare smol::unblock"                       N_BLOCK   100 |e, c| e.smol_1.run(|ex| bare::smol_unblock(ex, c.params()));
         Conc Threads   "threads"                                  N_BLOCK   100 |_, c| runner(&threads::model::Threads, c.params());
-        Bare -         "bare thread::spawn + sleep"               N_BLOCK   100 |_, c| bare::threads_sleeping(c.params());
+        Bare -         "bare thread::spawn + sleep"               N_BLOCK   100 |_, c| bare::threads_sleeping(c.params(), DEFAULT_STACK);
         Conc Processes "multiprocess"                             N_BLOCK  3000 |_, c| runner(&multiprocess::model::Multiprocess, c.params());
         Bare -         "bare Command::spawn + sleep"              N_BLOCK  3000 |_, c| bare::processes_sleeping(c.params());
     },
