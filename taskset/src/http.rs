@@ -431,11 +431,7 @@ fn parse_id(text: &str) -> Result<u64, Reject> {
 
 /// The last value of the on/off query parameter `name`: `1` or `0`, absent is off; 400 otherwise.
 fn switch(query: &str, name: &str) -> Result<bool, Reject> {
-    let last = query
-        .split('&')
-        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
-        .rfind(|(key, _)| *key == name);
-    match last.map(|(_, value)| value) {
+    match last_value(query, name) {
         None | Some("0") => Ok(false),
         Some("1") => Ok(true),
         Some(_) => Err(bad_request(format!("{name}: expected 0 or 1"))),
@@ -444,13 +440,19 @@ fn switch(query: &str, name: &str) -> Result<bool, Reject> {
 
 /// The last value of query parameter `name`, within `limit` (the flag's); 400 names it otherwise.
 fn param(query: &str, name: &str, limit: &Limit) -> Result<Option<u64>, Reject> {
-    let last = query
-        .split('&')
-        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
-        .rfind(|(key, _)| *key == name);
-    last.map(|(_, text)| limit.parse(text))
+    last_value(query, name)
+        .map(|text| limit.parse(text))
         .transpose()
         .map_err(|e| bad_request(format!("{name}: {e}")))
+}
+
+/// The text of the last `name=…` in `query` (a later one wins, as in most servers).
+fn last_value<'q>(query: &'q str, name: &str) -> Option<&'q str> {
+    query
+        .split('&')
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .rfind(|(key, _)| *key == name)
+        .map(|(_, value)| value)
 }
 
 /// A 400 with its reason.
