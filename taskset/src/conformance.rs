@@ -495,16 +495,9 @@ fn start_server<'scope, M: Model + Sync + ?Sized>(
     std::thread::ScopedJoinHandle<'scope, Result<Outcome, crate::Error>>,
 ) {
     let server = scope.spawn(move || model.run(ctx));
-    let give_up = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(addr) = ctx.serving().and_then(|s| s.address()) {
-            return (addr, server);
-        }
-        if server.is_finished() || std::time::Instant::now() > give_up {
-            let ended = server.join();
-            panic!("the server did not start listening: {ended:?}");
-        }
-        std::thread::sleep(Duration::from_millis(2));
+    match runner::wait_listening(ctx, &server) {
+        Ok(addr) => (addr, server),
+        Err(e) => panic!("{e}: {:?}", server.join()),
     }
 }
 

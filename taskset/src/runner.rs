@@ -160,9 +160,9 @@ pub fn ask_at_once<M: Model + Sync + ?Sized>(
 }
 
 /// Waits until the server of `ctx` listens, and says where; or why it never will.
-fn wait_listening(
+pub(crate) fn wait_listening<T>(
     ctx: &Ctx,
-    serving: &std::thread::ScopedJoinHandle<'_, Result<Report, Error>>,
+    serving: &std::thread::ScopedJoinHandle<'_, T>,
 ) -> Result<std::net::SocketAddr, Error> {
     let give_up = Instant::now() + Duration::from_secs(10);
     loop {
