@@ -354,7 +354,7 @@ fn listen(listener: StdListener) -> Result<TcpListener, Error> {
 async fn accept(ctx: &Ctx, listener: &TcpListener) -> Option<Conn> {
     let accepted = || async {
         let (conn, _) = listener.accept().await?;
-        conn.set_nodelay(true)?;
+        let _ = conn.set_nodelay(true);
         Ok(Conn(conn))
     };
     serve::accept_async(ctx, accepted).await
