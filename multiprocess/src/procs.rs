@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use taskset::{Ctx, Error, EventKind, Flag, ServeOutcome, TaskError, capacity};
 
-use crate::protocol::{Job, Report};
+use crate::protocol::{self, Job, Report};
 use crate::worker::{self, WORKER_ENV, test_hooks};
 
 /// The longest line a child may write; a longer one is garbage.
@@ -204,7 +204,8 @@ impl<'c> Procs<'c> {
     /// workers' counts, added up.
     pub fn serve(mut self) -> Result<ServeOutcome, Error> {
         let (ctx, p, workers) = (self.ctx, self.ctx.params(), self.planned);
-        let fd = self.listener.take().unwrap_or(-1);
+        let prefork_only = Error::failed("serve runs on a prefork pool only");
+        let fd = self.listener.take().ok_or(prefork_only)?;
         let jobs = (1..=workers).map(|worker| Job::Serve {
             worker,
             fd,
@@ -216,8 +217,8 @@ impl<'c> Procs<'c> {
         let how = format!("prefork: {workers} worker processes, one connection at a time each");
         let mut served = taskset::serve::served(ctx, how);
         for (task, end) in self.run(jobs) {
-            let counts = crate::procs::returned(ctx, &task, end).map_err(Error::failed)?;
-            served.add(&crate::protocol::served(&counts).ok_or(Error::failed(counts))?);
+            let counts = returned(ctx, &task, end).map_err(Error::failed)?;
+            served.add(&protocol::served(&counts).ok_or(Error::failed(counts))?);
         }
         Ok(served)
     }
