@@ -19,8 +19,19 @@ use taskset::expected::data;
 use taskset::{Params, kernel, net};
 
 /// Set in a bare child's environment: it sleeps that many milliseconds and exits (see
-/// [`crate::harness::enter`]).
+/// [`sleep_if_child`]).
 pub const CHILD_ENV: &str = "BENCHES_BARE_CHILD";
+
+/// In a bare child (started with [`CHILD_ENV`]): sleeps its milliseconds and returns true, for
+/// the caller to exit; elsewhere returns false at once. The first call of every binary that
+/// starts bare children of itself.
+pub fn sleep_if_child() -> bool {
+    let Some(ms) = std::env::var(CHILD_ENV).ok().and_then(|v| v.parse().ok()) else {
+        return false;
+    };
+    thread::sleep(Duration::from_millis(ms));
+    true
+}
 
 /// Awaits every unit in spawn order, keeping each result as the models gather theirs; returns
 /// how many came back `ok`.

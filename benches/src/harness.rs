@@ -146,18 +146,14 @@ runs!(tokio_rt, smol_rt, async_std_rt);
 /// The first call of every bench's `main`: a bench binary is also started again as a child.
 ///
 /// As a multiprocess worker (`run_if_worker` never returns there), as the latency server of the
-/// `net` workloads, or as a bare child process that sleeps and exits ([`crate::bare::CHILD_ENV`]).
+/// `net` workloads, or as a bare child process that sleeps and exits ([`crate::bare::sleep_if_child`]).
 /// In the bench itself it returns at once.
 pub fn enter() {
     multiprocess::worker::run_if_worker();
     if latency::serve_if_child() {
         std::process::exit(0);
     }
-    if let Some(ms) = std::env::var(crate::bare::CHILD_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        std::thread::sleep(Duration::from_millis(ms));
+    if crate::bare::sleep_if_child() {
         std::process::exit(0);
     }
     // Thousands of sockets (io_net) and pipes (multiprocess) at once: servers raise this at start.

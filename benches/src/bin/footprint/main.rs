@@ -87,7 +87,7 @@ fn main() -> ExitCode {
     // This binary is also every child it starts: a multiprocess worker (which never returns
     // here), a bare child that sleeps, or a measuring child (`--measure`).
     multiprocess::worker::run_if_worker();
-    if units::bare_child() {
+    if benches::bare::sleep_if_child() {
         return ExitCode::SUCCESS;
     }
     let cli = match Cli::try_parse() {

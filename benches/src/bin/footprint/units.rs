@@ -20,9 +20,6 @@ use benches::harness::Runs;
 use clap::ValueEnum;
 use taskset::{Model, Outcome, Output, Params, Runtime, Scenario, runner};
 
-/// Set in a bare child's environment (to the hold in ms): it sleeps that long and exits.
-pub const BARE_CHILD_ENV: &str = "FOOTPRINT_BARE_CHILD_MS";
-
 /// A kind of unit: a task of one runtime, an OS thread, or a process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ValueEnum)]
 pub enum Unit {
@@ -205,7 +202,7 @@ fn bare_processes(n: u64, hold: Duration) -> Result<(), Stop> {
     taskset::capacity::processes(&format!("footprint --sizes {n}"), n).map_err(stop)?;
     let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
     let mut bare = Command::new(exe);
-    bare.env(BARE_CHILD_ENV, hold.as_millis().to_string());
+    bare.env(bare::CHILD_ENV, hold.as_millis().to_string());
     bare.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -222,15 +219,6 @@ fn bare_processes(n: u64, hold: Duration) -> Result<(), Stop> {
         }
     }
     Ok(())
-}
-
-/// In a bare child: sleeps the hold and returns true; elsewhere returns false at once.
-pub fn bare_child() -> bool {
-    let Some(ms) = std::env::var(BARE_CHILD_ENV).ok() else {
-        return false;
-    };
-    thread::sleep(Duration::from_millis(ms.parse().unwrap_or(0)));
-    true
 }
 
 /// The sizes of the futures behind each async model's task and the bare one, measured with
