@@ -92,3 +92,45 @@ fn bad_input_is_refused() {
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_model_that_cannot_run_is_named_and_the_others_still_run() {
+    use std::os::unix::process::CommandExt;
+    // 96 open files at most, hard limit too: too few for 60 worker processes (two pipes each),
+    // plenty for 60 timers or threads.
+    let limit = libc::rlimit {
+        rlim_cur: 96,
+        rlim_max: 96,
+    };
+    let svg = std::env::temp_dir().join(format!("compare-limit-{}.svg", std::process::id()));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compare"));
+    cmd.args(["fetch", "--tasks", "60", "--delay-ms", "1", "--timeline"])
+        .arg(&svg);
+    // SAFETY: between fork and exec, setrlimit only changes this child's own limit.
+    unsafe {
+        cmd.pre_exec(move || match libc::setrlimit(libc::RLIMIT_NOFILE, &limit) {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        });
+    }
+    let out = cmd.output().expect("compare runs");
+    let _ = std::fs::remove_file(&svg);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "not every model ran: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("multiprocess could not run"), "{stderr}");
+    let refused = stdout.lines().find(|l| l.starts_with("multiprocess "));
+    assert!(
+        refused.is_some_and(|l| l.contains("RLIMIT_NOFILE")),
+        "{stdout}"
+    );
+    let ran = |model: &str| {
+        stdout
+            .lines()
+            .any(|l| l.starts_with(model) && !l.contains("error"))
+    };
+    assert!(
+        ran("threads ") && ran("async-concurrent (smol) "),
+        "{stdout}"
+    );
+}

@@ -4,6 +4,8 @@
 //! the async crates), prints what each did as a table, and stacks their timelines on one time
 //! axis in one SVG. With the seed's `hello` or `gather` this is the article's lesson in one image:
 //! the sequential models draw a staircase, the concurrent ones a column.
+//! A model that cannot run these parameters (a limit of the machine) says why on its row; the
+//! others still run, and compare ends with a line naming it and exit status 2.
 //!
 //! `cargo run -p benches --bin compare -- gather --delay-ms 300`
 //! (`--timeline FILE.svg` to choose where the picture goes; every scenario flag works as in the models.)
@@ -154,7 +156,7 @@ fn run(flags: &Flags) -> Result<(), String> {
         "{:<28} {:>8}   {:<22} what the events show",
         "model", "elapsed", "expected"
     ));
-    let mut groups = Vec::new();
+    let (mut groups, mut refused) = (Vec::new(), Vec::new());
     for model in models() {
         // serve runs until it is stopped: here, as in the tour, three clients ask it at once.
         let ran = match scenario {
@@ -164,7 +166,9 @@ fn run(flags: &Flags) -> Result<(), String> {
         let report: Report = match ran {
             Ok(report) => report,
             Err(e) => {
+                // The others still run, so the table compares what could run; the exit says not all did.
                 out::line(&format!("{:<28} {:>8}   {e}", model.label(), "error"));
+                refused.push(model.label());
                 continue;
             }
         };
@@ -208,5 +212,11 @@ fn run(flags: &Flags) -> Result<(), String> {
         "timelines of every model written to {}",
         path.display()
     ));
-    Ok(())
+    match refused.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "{} could not run (its row says why)",
+            refused.join(", ")
+        )),
+    }
 }
