@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use smol::Executor;
 use taskset::expected::data;
-use taskset::{Params, kernel, net};
+use taskset::{Error, Params, capacity, kernel, net};
 
 /// Set in a bare child's environment: it sleeps that many milliseconds and exits (see
 /// [`sleep_if_child`]).
@@ -112,36 +112,54 @@ pub async fn smol_timers(ex: &Executor<'static>, p: &Params) -> u64 {
 }
 
 /// N threads that each sleep D, spawned (with the stack the model gives its threads there) then
-/// joined.
-pub fn threads_sleeping(p: &Params, stack: usize) -> u64 {
+/// joined. If the OS refuses one, those already started are joined and the refusal returned.
+pub fn threads_sleeping(p: &Params, stack: usize) -> Result<u64, Error> {
     let d = p.delay;
     let spawn = || {
         thread::Builder::new()
             .stack_size(stack)
             .spawn(move || thread::sleep(d))
     };
-    let handles: Vec<_> = (0..p.tasks).map(|_| spawn().expect("a thread")).collect();
-    handles
+    let mut handles = Vec::with_capacity(p.tasks as usize);
+    let refused = (0..p.tasks).find_map(|_| spawn().map(|h| handles.push(h)).err());
+    let started = handles.len();
+    let joined = handles
         .into_iter()
         .map(|h| u64::from(h.join().is_ok()))
-        .sum()
+        .sum();
+    match refused {
+        Some(e) => Err(capacity::thread_refused(started, p.tasks as usize, &e)),
+        None => Ok(joined),
+    }
 }
 
-/// N child processes (this executable) that each sleep D, spawned then waited for.
-pub fn processes_sleeping(p: &Params) -> u64 {
-    let exe = std::env::current_exe().expect("this executable");
-    let children: Vec<Child> = (0..p.tasks)
-        .map(|_| {
-            Command::new(&exe)
-                .env(CHILD_ENV, p.delay.as_millis().to_string())
-                .spawn()
-                .expect("a bare child process")
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|mut c| c.wait().map_or(0, |s| u64::from(s.success())))
-        .sum()
+/// Child processes that are killed and reaped unless each was waited for (a start refused).
+struct Kids(Vec<Child>);
+
+impl Drop for Kids {
+    fn drop(&mut self) {
+        for kid in &mut self.0 {
+            let _ = kid.kill();
+            let _ = kid.wait();
+        }
+    }
+}
+
+/// N child processes (this executable) that each sleep D, spawned then waited for. If one cannot
+/// start, those already started are killed and reaped and the refusal returned.
+pub fn processes_sleeping(p: &Params) -> Result<u64, Error> {
+    let mut child = Command::new(std::env::current_exe()?);
+    child.env(CHILD_ENV, p.delay.as_millis().to_string());
+    let mut kids = Kids(Vec::with_capacity(p.tasks as usize));
+    for i in 0..p.tasks {
+        let refused = |e| capacity::process_refused(&e, i, p.tasks);
+        kids.0.push(child.spawn().map_err(refused)?);
+    }
+    let mut ended = 0;
+    while let Some(mut kid) = kids.0.pop() {
+        ended += kid.wait().map_or(0, |s| u64::from(s.success()));
+    }
+    Ok(ended)
 }
 
 // ---- N raw TCP requests to the latency server, each on its own connection ----
@@ -304,7 +322,7 @@ mod tests {
         assert_eq!(tokio.run(|_| tokio_spawn(&p)), 50);
         assert_eq!(async_std.run(|_| async_std_spawn_local(&p)), 50);
         assert_eq!(smol.run(|ex| smol_spawn(ex, &p)), 50);
-        assert_eq!(threads_sleeping(&p.clone().tasks(5), 64 << 10), 5);
+        assert_eq!(threads_sleeping(&p.clone().tasks(5), 64 << 10), Ok(5));
     }
 
     #[test]

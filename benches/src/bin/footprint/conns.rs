@@ -21,7 +21,7 @@ use benches::server;
 use taskset::net::HttpClient;
 
 use crate::table::{Row, bytes};
-use crate::units::{Stop, Unit, Who};
+use crate::units::{Unit, Who};
 
 /// Descriptors kept free beside the connections, on each side.
 const SPARE: u64 = 64;
@@ -180,7 +180,7 @@ pub fn table(servers: &[&'static Server], sizes: &[u64], failed: &mut Vec<String
                         n,
                         measured,
                     }),
-                    Err(Stop::Limit(why) | Stop::Failed(why)) => notes.push(why),
+                    Err(why) => notes.push(why.to_string()),
                 }
             }
         }

@@ -34,7 +34,8 @@ use clap::Parser;
 
 use benches::plan::count;
 use table::{Measured, Row, bytes};
-use units::{Stop, Unit, Who};
+use taskset::Error;
+use units::{Unit, Who};
 
 /// Memory per idle unit: tasks, threads and processes held at once, beside their bare primitives.
 #[derive(Debug, Parser)]
@@ -97,7 +98,10 @@ fn main() -> ExitCode {
     let who = if cli.bare { Who::Bare } else { Who::Model };
     let result = match (cli.measure, &cli.sizes[..]) {
         (Some(unit), &[n]) => measure_here(unit, who, n, unit.hold(n, cli.hold_ms)),
-        (Some(_), _) => Err(anyhow!("--measure holds exactly one size")),
+        (Some(_), _) => {
+            eprintln!("error: --measure holds exactly one size: give one N with --sizes");
+            return ExitCode::from(2);
+        }
         (None, _) => run(&cli),
     };
     result.unwrap_or_else(|e| {
@@ -190,11 +194,11 @@ fn measure_here(unit: Unit, who: Who, n: u64, hold: Duration) -> anyhow::Result<
         .map_err(|_| anyhow!("the watcher panicked"))?;
     match (held, measured) {
         // A machine limit: one line and exit 2, as the models refuse a size.
-        (Err(Stop::Limit(why)), _) => {
-            eprintln!("{why}");
+        (Err(e), _) if !e.is_failure() => {
+            eprintln!("{e}");
             Ok(ExitCode::from(2))
         }
-        (Err(Stop::Failed(why)), _) => bail!(why),
+        (Err(e), _) => bail!(e),
         (Ok(()), None) => bail!(
             "the units ended before all {n} were started and quiet (hold {} ms): raise --hold-ms",
             hold.as_millis()
@@ -307,11 +311,11 @@ impl Results {
                     eprintln!("{per_unit} per unit (all idle after {idle:.1}s)");
                     self.rows.push(row);
                 }
-                Err(Stop::Limit(line)) => {
+                Err(line) if !line.is_failure() => {
                     eprintln!("refused");
-                    return Err(line);
+                    return Err(line.to_string());
                 }
-                Err(Stop::Failed(why)) => {
+                Err(why) => {
                     eprintln!("failed: {why}");
                     self.failed.push(format!("{what}: {why}"));
                     return Ok(());
@@ -338,15 +342,15 @@ fn too_big(rows: &[Row], unit: Unit, n: u64) -> Option<String> {
 
 /// Starts this binary as a measuring child for (unit, who, N) and reads its figures; a limit or
 /// a refused size is its one line.
-fn in_child(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<Measured, Stop> {
-    let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
+fn in_child(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<Measured, Error> {
+    let exe = std::env::current_exe().map_err(|e| Error::failed(e.to_string()))?;
     let mut child = Command::new(exe);
     let (n, ms) = (n.to_string(), hold.as_millis().to_string());
     child.args(["--measure", &unit.name(), "--sizes", &n, "--hold-ms", &ms]);
     child.args((who == Who::Bare).then_some("--bare"));
     // `output` reads both pipes while it waits, so a full pipe never stalls the child.
     let out = child.stdin(Stdio::null()).output();
-    let out = out.map_err(|e| Stop::Failed(format!("cannot start a measuring child: {e}")))?;
+    let out = out.map_err(|e| Error::failed(format!("cannot start a measuring child: {e}")))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last_err = String::from_utf8_lossy(&out.stderr);
     let last_err = last_err.lines().last().unwrap_or("").to_string();
@@ -355,9 +359,9 @@ fn in_child(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<Measured, St
         Some(0) => stdout
             .lines()
             .find_map(|l| serde_json::from_str::<Measured>(l).ok())
-            .ok_or_else(|| Stop::Failed(format!("no figures in the child's output: {stdout:?}"))),
-        Some(2) => Err(Stop::Limit(last_err)),
-        _ => Err(Stop::Failed(format!(
+            .ok_or_else(|| Error::failed(format!("no figures in the child's output: {stdout:?}"))),
+        Some(2) => Err(Error::refused(last_err)),
+        _ => Err(Error::failed(format!(
             "the measuring child ended with {status}: {last_err}"
         ))),
     }

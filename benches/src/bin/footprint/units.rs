@@ -9,8 +9,6 @@
 //! sleeps D. The ratio of the two is what the model's own code costs per unit.
 //! Used by `cargo run -p benches --release --bin footprint`.
 
-use std::process::{Child, Command, Stdio};
-use std::thread;
 use std::time::Duration;
 
 use async_concurrent::model::AsyncConcurrent;
@@ -18,7 +16,7 @@ use async_concurrent::{async_std_rt, smol_rt, tokio_rt};
 use benches::bare;
 use benches::harness::Runs;
 use clap::ValueEnum;
-use taskset::{Model, Outcome, Output, Params, Runtime, Scenario, runner};
+use taskset::{Error, Model, Outcome, Output, Params, Runtime, Scenario, capacity, runner};
 
 /// A kind of unit: a task of one runtime, an OS thread, or a process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ValueEnum)]
@@ -99,126 +97,65 @@ impl Unit {
     }
 }
 
-/// A limit of the machine, in its one line.
-fn stop(e: taskset::Error) -> Stop {
-    Stop::Limit(e.to_string())
-}
-
-/// Why the units could not all be held (or measured).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Stop {
-    /// The machine does not allow N of them, or the size is refused: one line that says why.
-    Limit(String),
-    /// Something else went wrong: a unit failed, or did not come back.
-    Failed(String),
-}
-
 /// Holds `n` units of `unit` idle on timers of `hold`, started by `who`; returns once they have
-/// all ended.
-pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Stop> {
+/// all ended. A limit of the machine is a refusal, one line that says why; a unit lost, a failure.
+pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Error> {
     let ms = hold.as_millis() as u64;
     let p = |scenario| Params::of(scenario).tasks(n).delay_ms(ms);
+    let what = format!("footprint --sizes {n}");
     // The task units are named as their runtimes: threads and processes parse as none.
     let runtime = Runtime::from_str(&unit.name(), false).ok();
-    match (who, runtime) {
+    let joined = match (who, runtime) {
         (Who::Model, Some(runtime)) => run_model(&AsyncConcurrent::new(runtime), &p(Scenario::Io)),
         (Who::Model, None) if unit == Unit::Threads => {
             run_model(&threads::model::Threads, &p(Scenario::Io))
         }
         (Who::Model, None) => run_model(&multiprocess::model::Multiprocess, &p(Scenario::Fetch)),
         (Who::Bare, Some(runtime)) => bare_tasks(runtime, &p(Scenario::Io)),
-        (Who::Bare, None) if unit == Unit::Threads => bare_threads(n, hold),
-        (Who::Bare, None) => bare_processes(n, hold),
-    }
+        (Who::Bare, None) if unit == Unit::Threads => {
+            // The 64 KiB stack the threads model gives its requests.
+            let stack = threads::rt::REQUEST_STACK;
+            capacity::threads(&what, n, stack)?;
+            bare::threads_sleeping(&p(Scenario::Io), stack)
+        }
+        (Who::Bare, None) => {
+            capacity::processes(&what, n)?;
+            bare::processes_sleeping(&p(Scenario::Io))
+        }
+    }?;
+    let lost = n - joined;
+    let failed = || {
+        Error::failed(format!(
+            "{} returned {joined} of {n} units",
+            unit.holder(who)
+        ))
+    };
+    (lost == 0).then_some(()).ok_or_else(failed)
 }
 
-/// Runs `p`'s scenario of `model` silently, and checks that every unit came back.
-fn run_model(model: &dyn Model, p: &Params) -> Result<(), Stop> {
+/// Runs `p`'s scenario of `model` silently; how many units came back.
+fn run_model(model: &dyn Model, p: &Params) -> Result<u64, Error> {
     // A scenario that cannot start returns the machine's limit, in one line.
-    let report = runner::run(model, p, Output::Silent).map_err(stop)?;
-    let returned = match &report.outcome {
+    let report = runner::run(model, p, Output::Silent)?;
+    match &report.outcome {
         Outcome::Io(io) => match io.failures.first() {
-            Some((id, why)) => return Err(Stop::Failed(format!("request {id} failed: {why}"))),
-            None => io.latencies.len(),
+            Some((id, why)) => Err(Error::failed(format!("request {id} failed: {why}"))),
+            None => Ok(io.latencies.len() as u64),
         },
-        Outcome::Fetch(data) => data.len(),
-        other => return Err(Stop::Failed(format!("unexpected outcome: {other:?}"))),
-    };
-    let (label, n) = (model.label(), p.tasks);
-    let failed = || Stop::Failed(format!("{label} returned {returned} of {n} units"));
-    (returned as u64 == n).then_some(()).ok_or_else(failed)
+        Outcome::Fetch(data) => Ok(data.len() as u64),
+        other => Err(Error::failed(format!("unexpected outcome: {other:?}"))),
+    }
 }
 
 /// N bare timer tasks (`benches::bare`), on as many executor threads as the model's `io` uses
 /// when `--workers` is not given: one per core.
-fn bare_tasks(runtime: Runtime, p: &Params) -> Result<(), Stop> {
+fn bare_tasks(runtime: Runtime, p: &Params) -> Result<u64, Error> {
     let threads = taskset::sys::cores();
-    let joined = match runtime {
-        Runtime::Tokio => tokio_rt::Runtime::new(threads)
-            .map_err(stop)?
-            .run(|_| bare::tokio_timers(p)),
+    Ok(match runtime {
+        Runtime::Tokio => tokio_rt::Runtime::new(threads)?.run(|_| bare::tokio_timers(p)),
         Runtime::AsyncStd => async_std::task::block_on(bare::async_std_timers(p)),
-        Runtime::Smol => smol_rt::Runtime::new(threads)
-            .map_err(stop)?
-            .run(|ex| bare::smol_timers(ex, p)),
-    };
-    let (n, lost) = (p.tasks, p.tasks - joined);
-    let failed = || Stop::Failed(format!("{lost} of {n} timer tasks failed"));
-    (lost == 0).then_some(()).ok_or_else(failed)
-}
-
-/// N threads that each sleep D, with the 64 KiB stack the threads model gives its requests.
-fn bare_threads(n: u64, hold: Duration) -> Result<(), Stop> {
-    let stack = threads::rt::REQUEST_STACK;
-    taskset::capacity::threads(&format!("footprint --sizes {n}"), n, stack).map_err(stop)?;
-    let spawn = || {
-        thread::Builder::new()
-            .stack_size(stack)
-            .spawn(move || thread::sleep(hold))
-    };
-    let mut refused = None;
-    let mut handles = Vec::with_capacity(n as usize);
-    handles.extend((0..n).map_while(|_| spawn().map_err(|e| refused = Some(e)).ok()));
-    let at = handles.len() + 1;
-    handles.into_iter().for_each(|h| drop(h.join()));
-    let why = |e: std::io::Error| Stop::Limit(format!("the OS refused thread {at} of {n}: {e}"));
-    refused.map(why).map_or(Ok(()), Err)
-}
-
-/// Children that are killed and reaped if the bare run ends early (an error or a panic).
-struct Kids(Vec<Child>);
-
-impl Drop for Kids {
-    fn drop(&mut self) {
-        for kid in &mut self.0 {
-            let _ = kid.kill();
-            let _ = kid.wait();
-        }
-    }
-}
-
-/// N children of this same executable that each sleep D: `Command::spawn`, nothing more.
-fn bare_processes(n: u64, hold: Duration) -> Result<(), Stop> {
-    taskset::capacity::processes(&format!("footprint --sizes {n}"), n).map_err(stop)?;
-    let exe = std::env::current_exe().map_err(|e| Stop::Failed(e.to_string()))?;
-    let mut bare = Command::new(exe);
-    bare.env(bare::CHILD_ENV, hold.as_millis().to_string());
-    bare.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut kids = Kids(Vec::with_capacity(n as usize));
-    for i in 1..=n {
-        let why = |e: std::io::Error| Stop::Limit(format!("could not start child {i} of {n}: {e}"));
-        kids.0.push(bare.spawn().map_err(why)?);
-    }
-    // Each is reaped once its sleep ends; if one cannot be, Drop kills and reaps the rest.
-    while let Some(mut kid) = kids.0.pop() {
-        let status = kid.wait().map_err(|e| Stop::Failed(e.to_string()))?;
-        if !status.success() {
-            return Err(Stop::Failed(format!("a bare child ended with {status}")));
-        }
-    }
-    Ok(())
+        Runtime::Smol => smol_rt::Runtime::new(threads)?.run(|ex| bare::smol_timers(ex, p)),
+    })
 }
 
 /// The sizes of the futures behind each async model's task and the bare one, measured with
