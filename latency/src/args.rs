@@ -1,20 +1,39 @@
-//! The command lines of the fixture's binaries (`latency-server`, `load`, and the benches'
-//! `hyper-anchor`): a bad flag is clap's first line, which names it and its range, and exit status
-//! 2; `--help` goes to stdout, and a closed stdout ends it quietly.
+//! The command lines of the workspace's binaries, here at the bottom of the layers so that every
+//! one of them (the fixture's `latency-server` and `load`, the models through `taskset::cli`, the
+//! benches' tools) refuses alike: a bad flag is clap's first line, which names it and its range
+//! (with the values it takes, where it has a list), and exit status 2; `--help` goes to stdout
+//! whole, and a closed stdout ends it quietly.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 /// The parsed command line, or the exit status to end with after saying why not.
 pub fn parse<T: clap::Parser>() -> Result<T, ExitCode> {
-    T::try_parse().map_err(|e| {
-        if e.use_stderr() {
-            let text = e.render().to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
-            ExitCode::from(2)
-        } else {
-            let _ = write!(io::stdout(), "{e}");
+    T::try_parse().map_err(|e| match refusal(&e) {
+        (help, 0) => {
+            let _ = writeln!(io::stdout(), "{help}");
             ExitCode::SUCCESS
         }
+        (line, code) => {
+            eprintln!("{line}");
+            ExitCode::from(code)
+        }
     })
+}
+
+/// What to print for clap's `e`, and the exit status: `--help` and `--version` whole with 0, an
+/// error as its one line with 2.
+pub fn refusal(e: &clap::Error) -> (String, u8) {
+    use clap::error::{ContextKind, ContextValue};
+    let text = e.render().to_string();
+    if !e.use_stderr() {
+        return (text.trim_end().to_string(), 0);
+    }
+    let line = text.lines().next().unwrap_or("error: bad arguments");
+    match e.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(valid)) if !valid.is_empty() => {
+            (format!("{line} (possible values: {})", valid.join(", ")), 2)
+        }
+        _ => (line.to_string(), 2),
+    }
 }

@@ -323,34 +323,11 @@ fn bad_input(message: String) -> Refusal {
     }
 }
 
-/// Keeps clap's first line (it names the flag and, through our parsers, the range) and drops the
-/// usage block, so every error is one line; `--help` and `--version` pass through whole.
+/// clap's refusal as every binary of the workspace gives it (`latency::args`): one line, or the
+/// help whole.
 fn clap_refusal(err: clap::Error) -> Refusal {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let text = err.render().to_string();
-    if matches!(
-        err.kind(),
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-    ) {
-        return Refusal {
-            message: text.trim_end().to_string(),
-            code: 0,
-        };
-    }
-    let mut line = text
-        .lines()
-        .next()
-        .unwrap_or("error: bad arguments")
-        .to_string();
-    if let Some(ContextValue::Strings(valid)) = err.get(ContextKind::ValidValue)
-        && !valid.is_empty()
-    {
-        line = format!("{line} (possible values: {})", valid.join(", "));
-    }
-    Refusal {
-        message: line,
-        code: 2,
-    }
+    let (message, code) = latency::args::refusal(&err);
+    Refusal { message, code }
 }
 
 /// The whole binary of a model crate: parse, run the tour or one scenario, and exit 0, or 1 when

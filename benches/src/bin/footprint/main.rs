@@ -91,9 +91,9 @@ fn main() -> ExitCode {
     if benches::bare::sleep_if_child() {
         return ExitCode::SUCCESS;
     }
-    let cli = match Cli::try_parse() {
+    let cli: Cli = match latency::args::parse() {
         Ok(cli) => cli,
-        Err(e) => return refuse(&e),
+        Err(status) => return status,
     };
     let who = if cli.bare { Who::Bare } else { Who::Model };
     let result = match (cli.measure, &cli.sizes[..]) {
@@ -109,24 +109,6 @@ fn main() -> ExitCode {
         eprintln!("error: {e:#}");
         ExitCode::FAILURE
     })
-}
-
-/// Prints clap's help whole, or the first line of its error only, and exits 0 or 2.
-fn refuse(e: &clap::Error) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let text = e.render().to_string();
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        taskset::out::line(text.trim_end());
-        return ExitCode::SUCCESS;
-    }
-    let line = text.lines().next().unwrap_or("error: bad arguments");
-    match e.get(ContextKind::ValidValue) {
-        Some(ContextValue::Strings(valid)) if !valid.is_empty() => {
-            eprintln!("{line} (possible values: {})", valid.join(", "));
-        }
-        _ => eprintln!("{line}"),
-    }
-    ExitCode::from(2)
 }
 
 // ---- the measuring child: one (unit, who, N) in a fresh process ----
