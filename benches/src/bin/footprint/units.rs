@@ -123,14 +123,13 @@ pub fn hold(unit: Unit, who: Who, n: u64, hold: Duration) -> Result<(), Error> {
             bare::processes_sleeping(&p(Scenario::Io))
         }
     }?;
-    let lost = n - joined;
-    let failed = || {
+    let lost = || {
         Error::failed(format!(
             "{} returned {joined} of {n} units",
             unit.holder(who)
         ))
     };
-    (lost == 0).then_some(()).ok_or_else(failed)
+    (joined == n).then_some(()).ok_or_else(lost)
 }
 
 /// Runs `p`'s scenario of `model` silently; how many units came back.
