@@ -224,11 +224,14 @@ impl<'c> Procs<'c> {
     }
 
     /// The server was told to stop: each worker is asked to (SIGTERM), finishes the connection it
-    /// serves and reports; one that does not within the grace is killed.
+    /// serves and reports; one that does not within the grace is killed. A worker's own grace
+    /// starts when its signal lands, and a request in flight may still sleep D: the deadline here
+    /// adds D, and a second for the worker to report.
     fn stop_serving(&mut self) {
         self.stopping = true;
         self.queue.clear();
-        let grace = Instant::now() + taskset::serve::GRACE + self.ctx.delay();
+        let grace =
+            Instant::now() + taskset::serve::GRACE + self.ctx.delay() + Duration::from_secs(1);
         for kid in &mut self.kids {
             // SAFETY: kill sends a signal to a child we started and have not reaped.
             unsafe { libc::kill(kid.pid as i32, libc::SIGTERM) };

@@ -597,10 +597,12 @@ pub fn serve_with<M: Model + Sync + ?Sized>(model: &M, p: Params) {
 }
 
 /// serve: every bad client is answered as stated (400, 431, 404, 405, 408 and closed, an idle
-/// one closed) or dropped (one that vanishes), and a good client is answered after each.
+/// one closed, one that trickles a byte at a time closed) or dropped (one that vanishes), and a
+/// good client is answered after each.
 pub fn serve_bad_clients<M: Model + Sync + ?Sized>(model: &M) {
     let mut p = Params::of(Scenario::Serve).delay_ms(20);
-    p.idle = Duration::from_millis(300);
+    let p_idle = Duration::from_millis(300);
+    p.idle = p_idle;
     let ctx = ctx(p);
     let patience = Duration::from_secs(30);
     let served = std::thread::scope(|s| {
@@ -650,18 +652,36 @@ pub fn serve_bad_clients<M: Model + Sync + ?Sized>(model: &M) {
         );
         let mut silent = crate::net::HttpClient::connect(addr, patience).expect("connects");
         assert!(silent.closed_within(patience), "a silent client is closed");
+        // So is one that sends a byte at a time: the timeout runs from the request's start, not
+        // from its last byte (ten times the timeout is a loose bound; per byte, it never ends).
+        let mut trickle = crate::net::HttpClient::connect(addr, patience).expect("connects");
+        trickle
+            .write_only(b"GET /data/1 HTTP/1.1\r\nX-Slow: ")
+            .expect("a start");
+        let (start, mut closed) = (std::time::Instant::now(), false);
+        while !closed && start.elapsed() < p_idle * 10 {
+            let _ = trickle.write_only(b"a");
+            closed = trickle.closed_within(p_idle / 6);
+        }
         // A client that asks and vanishes before its answer costs only its own connection.
         let mut gone = crate::net::HttpClient::connect(addr, patience).expect("connects");
         gone.write_only(b"GET /data/1 HTTP/1.1\r\nHost: x\r\n\r\n")
             .expect("a request");
         drop(gone);
         good(99);
-        stop_server(&ctx, server)
+        // Asserted once the server is stopped: a failed assert inside the scope would wait for it.
+        (stop_server(&ctx, server), closed)
     });
+    let (served, trickle_closed) = served;
+    let every = p_idle / 6;
+    assert!(
+        trickle_closed,
+        "a client that sends a byte every {every:?} is closed"
+    );
     assert_eq!(served.rejected, 6, "{served:?}");
     assert!(
-        served.timeouts >= 2,
-        "the half-sent and the silent client timed out: {served:?}"
+        served.timeouts >= 3,
+        "the half-sent, the silent and the trickling client timed out: {served:?}"
     );
     assert!(served.requests >= 8, "{served:?}");
 }

@@ -15,7 +15,7 @@ use std::future::Future;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt;
 use socket2::{Domain, Socket, Type};
@@ -172,37 +172,72 @@ fn answer(ctx: &Ctx, mut request: Request, body: &str, out: &mut Vec<u8>) -> boo
     request.keep_alive
 }
 
+/// When the request being read must have come whole: the idle timeout after the last answer (or
+/// the connection's start), not after its last byte, so that a client that sends a byte at a time
+/// cannot hold a connection (and a one-at-a-time server) for ever; cut to the grace once the
+/// server is told to stop.
+struct Due {
+    by: Instant,
+    told: bool,
+}
+
+impl Due {
+    /// The whole idle timeout, from now: at the start, and after each answer.
+    fn new(ctx: &Ctx) -> Due {
+        let by = Instant::now() + ctx.params().idle;
+        Due { by, told: false }
+    }
+
+    /// The stop came half-way through a request: the rest of it gets the grace at most.
+    fn told(&mut self) {
+        if !self.told {
+            self.told = true;
+            self.by = self.by.min(Instant::now() + GRACE);
+        }
+    }
+
+    /// What is left of it.
+    fn left(&self) -> Duration {
+        self.by.saturating_duration_since(Instant::now())
+    }
+}
+
 /// One connection, to its end, for the blocking models: read a request, wait D with a blocking
 /// sleep (the handler's database call) or compute, answer; again, until the client closes, the
 /// idle timeout passes, a bad request comes, or the server stops.
 pub fn connection(ctx: &Ctx, mut conn: TcpStream) {
     let id = ctx.opened();
-    let (mut reader, mut out) = (Reader::new(), Vec::new());
+    let (mut reader, mut out, mut due) = (Reader::new(), Vec::new(), Due::new(ctx));
     let stop = ctx.serving().map(|s| s.stop().fd());
+    // Set once, for `write_within`: most answers go out whole in one write.
+    let _ = conn.set_write_timeout(Some(GRACE));
     loop {
         let request = match reader.next_request() {
             Next::Request(request) => request,
             Next::Reject(rejection) => {
                 http::reject(&mut out, &rejection);
-                let _ = conn.write_all(&out);
+                let _ = write_within(&mut conn, &out);
                 ctx.answered(id, rejection.status.code());
                 break;
             }
             Next::More => {
                 // Between requests the stop closes the connection; half-way through one, the
-                // rest of it is waited for (up to the idle timeout) and answered.
-                let between = reader.is_idle();
-                if between && stopping(ctx) {
-                    break;
+                // rest of it is waited for, within the grace, and answered.
+                if stopping(ctx) {
+                    if reader.is_idle() {
+                        break;
+                    }
+                    due.told();
                 }
-                let watched = [Some(conn.as_raw_fd()), stop.filter(|_| between)];
+                // The stop is watched until it is told: from then on it is always readable.
+                let watched = [Some(conn.as_raw_fd()), stop.filter(|_| !due.told)];
                 let fds: Vec<i32> = watched.into_iter().flatten().collect();
-                if !wait_for(&fds, Some(ctx.params().idle)) {
+                if !wait_for(&fds, Some(due.left())) {
                     idle(ctx, &reader, &mut conn);
                     break;
                 }
-                if between && stopping(ctx) {
-                    break;
+                if stopping(ctx) && !due.told {
+                    continue;
                 }
                 match conn.read(reader.spare()) {
                     Ok(0) => break,
@@ -228,7 +263,7 @@ pub fn connection(ctx: &Ctx, mut conn: TcpStream) {
             Work::Compute(job, units, _) => http::cpu_body(kernel::job(job, units)),
         };
         let keep_alive = answer(ctx, request, &body, &mut out);
-        if conn.write_all(&out).is_err() {
+        if write_within(&mut conn, &out).is_err() {
             ctx.broke();
             break;
         }
@@ -236,6 +271,7 @@ pub fn connection(ctx: &Ctx, mut conn: TcpStream) {
         if !keep_alive {
             break;
         }
+        due = Due::new(ctx);
     }
     ctx.closed(id);
 }
@@ -246,8 +282,32 @@ fn idle(ctx: &Ctx, reader: &Reader, conn: &mut TcpStream) {
     if let Some(rejection) = reader.timed_out() {
         let mut out = Vec::new();
         http::reject(&mut out, &rejection);
-        let _ = conn.write_all(&out);
+        let _ = write_within(conn, &out);
     }
+}
+
+/// Writes all of `out` within the grace, on a socket whose write timeout is the grace: a client
+/// that takes in nothing of an answer for that long is gone, and a blocked write would otherwise
+/// hold this thread (and a stopping server) for as long as the client likes.
+fn write_within(conn: &mut TcpStream, out: &[u8]) -> io::Result<()> {
+    let (by, mut rest, mut cut) = (Instant::now() + GRACE, out, false);
+    let written = loop {
+        match conn.write(rest) {
+            Ok(n) if n == rest.len() => break Ok(()),
+            Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+        // Part of it went out: what is left of the grace bounds the rest.
+        let left = by.saturating_duration_since(Instant::now());
+        conn.set_write_timeout(Some(left.max(Duration::from_millis(1))))?;
+        cut = true;
+    };
+    if cut {
+        let _ = conn.set_write_timeout(Some(GRACE));
+    }
+    written
 }
 
 /// A connection as [`connection_async`] reads and writes it: each runtime's socket, in a newtype
@@ -300,18 +360,18 @@ where
 /// request asks for it to be offloaded (`?offload=1`).
 pub async fn connection_async<C: AsyncConn>(ctx: &Ctx, mut conn: C) {
     let id = ctx.opened();
-    let (mut reader, mut out) = (Reader::new(), Vec::new());
+    let (mut reader, mut out, mut due) = (Reader::new(), Vec::new(), Due::new(ctx));
     loop {
         let request = match reader.next_request() {
             Next::Request(request) => request,
             Next::Reject(rejection) => {
                 http::reject(&mut out, &rejection);
-                let _ = conn.write_all(&out).await;
+                let _ = write_within_async(&mut conn, &out).await;
                 ctx.answered(id, rejection.status.code());
                 break;
             }
             Next::More => {
-                match read_or_stop(ctx, &mut conn, &mut reader).await {
+                match read_or_stop(ctx, &mut conn, &mut reader, &mut due).await {
                     Some(Ok(0)) | None => break,
                     Some(Ok(n)) => reader.filled(n),
                     Some(Err(_)) => {
@@ -347,7 +407,7 @@ pub async fn connection_async<C: AsyncConn>(ctx: &Ctx, mut conn: C) {
             }
         };
         let keep_alive = answer(ctx, request, &body, &mut out);
-        if conn.write_all(&out).await.is_err() {
+        if write_within_async(&mut conn, &out).await.is_err() {
             ctx.broke();
             break;
         }
@@ -355,47 +415,68 @@ pub async fn connection_async<C: AsyncConn>(ctx: &Ctx, mut conn: C) {
         if !keep_alive {
             break;
         }
+        due = Due::new(ctx);
     }
     ctx.closed(id);
 }
 
+/// As [`write_within`], for the async models: all of `out` within the grace, or the connection is
+/// given up, instead of holding this task (and a one-at-a-time server) for as long as the client
+/// likes.
+async fn write_within_async<C: AsyncConn>(conn: &mut C, out: &[u8]) -> io::Result<()> {
+    let late = async {
+        C::sleep(GRACE).await;
+        Err(io::ErrorKind::TimedOut.into())
+    };
+    conn.write_all(out).or(late).await
+}
+
 /// The next read, or None when the connection should close instead: the server was told to stop
-/// between requests, or the idle timeout passed (a half-sent request is told 408 first).
+/// between requests, or the request is not whole when it is due (a half-sent one is told 408).
 async fn read_or_stop<C: AsyncConn>(
     ctx: &Ctx,
     conn: &mut C,
     reader: &mut Reader,
+    due: &mut Due,
 ) -> Option<io::Result<usize>> {
     enum Woken {
         Read(io::Result<usize>),
         Stop,
-        Idle,
+        Due,
     }
-    let (idle, between) = (ctx.params().idle, reader.is_idle());
-    let stopped = async move {
-        match ctx.serving() {
-            Some(s) if between => s.stop().wait().await,
-            // Half-way through a request, a stop waits for the rest of it (or the idle timeout).
-            _ => futures_lite::future::pending().await,
-        }
-        Woken::Stop
-    };
-    let timed_out = async {
-        C::sleep(idle).await;
-        Woken::Idle
-    };
-    let read = async { Woken::Read(conn.read(reader.spare()).await) };
-    match read.or(stopped).or(timed_out).await {
-        Woken::Read(read) => Some(read),
-        Woken::Stop => None,
-        Woken::Idle => {
-            ctx.idled();
-            if let Some(rejection) = reader.timed_out() {
-                let mut out = Vec::new();
-                http::reject(&mut out, &rejection);
-                let _ = conn.write_all(&out).await;
+    loop {
+        // As in `connection`: between requests the stop closes, half-way it leaves the grace.
+        if stopping(ctx) {
+            if reader.is_idle() {
+                return None;
             }
-            None
+            due.told();
+        }
+        let (left, watch) = (due.left(), !due.told);
+        let stopped = async move {
+            match ctx.serving() {
+                Some(s) if watch => s.stop().wait().await,
+                _ => futures_lite::future::pending().await,
+            }
+            Woken::Stop
+        };
+        let timed_out = async {
+            C::sleep(left).await;
+            Woken::Due
+        };
+        let read = async { Woken::Read(conn.read(reader.spare()).await) };
+        match read.or(stopped).or(timed_out).await {
+            Woken::Read(read) => return Some(read),
+            Woken::Stop => continue,
+            Woken::Due => {
+                ctx.idled();
+                if let Some(rejection) = reader.timed_out() {
+                    let mut out = Vec::new();
+                    http::reject(&mut out, &rejection);
+                    let _ = write_within_async(conn, &out).await;
+                }
+                return None;
+            }
         }
     }
 }
