@@ -134,3 +134,38 @@ fn a_model_that_cannot_run_is_named_and_the_others_still_run() {
         "{stdout}"
     );
 }
+
+#[test]
+fn failed_work_is_said_on_its_row_and_the_run_exits_1() {
+    // A latency server (here, in the test) that resets every third request: --server is used as
+    // given, and every model's requests 3, 6 and 9 fail.
+    let mut config = latency::Config::new(std::time::Duration::from_millis(5));
+    config.faults = latency::Faults {
+        reset_every: 3,
+        garble_every: 0,
+    };
+    let server = latency::Server::start_with(config).expect("a latency server");
+    let addr = server.addr().to_string();
+    let svg = std::env::temp_dir().join(format!("compare-failed-{}.svg", std::process::id()));
+    let svg = svg.to_string_lossy().into_owned();
+    let args = [
+        "io",
+        "--net",
+        "--server",
+        &addr,
+        "--tasks",
+        "10",
+        "--delay-ms",
+        "5",
+    ];
+    let out = compare(&[&args[..], &["--timeline", &svg]].concat());
+    let _ = std::fs::remove_file(&svg);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "work failed: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stdout.contains(&format!("net via {addr}")), "{stdout}");
+    let failed = stdout
+        .lines()
+        .filter(|l| l.ends_with("FAILED: 3 of 10 requests failed"));
+    assert_eq!(failed.count(), 9, "every model's row: {stdout}");
+}

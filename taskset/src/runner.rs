@@ -134,7 +134,20 @@ pub fn ask_at_once<M: Model + Sync + ?Sized>(
     let stop = Arc::clone(serve::serving(&server)?.stop());
     std::thread::scope(|s| {
         let serving = s.spawn(|| run_in(model, &server));
-        let addr = wait_listening(&server, &serving)?;
+        let addr = match wait_listening(&server, &serving) {
+            Ok(addr) => addr,
+            // It ended first (a port in use, a limit): its own error says why.
+            Err(e) if serving.is_finished() => {
+                return Err(match serving.join() {
+                    Ok(Err(why)) => why,
+                    _ => e,
+                });
+            }
+            Err(e) => {
+                stop.tell();
+                return Err(e);
+            }
+        };
         let start = Instant::now();
         let asks: Vec<_> = (1..)
             .zip(p.names())
@@ -279,7 +292,7 @@ fn draw<M: Model + ?Sized>(
 
 /// Prepares `io --net`: the limits checked before anything starts, the server started in a child
 /// process when none was given (kept alive by the returned guard), and reached once.
-fn net_setup<M: Model + ?Sized>(
+pub fn net_setup<M: Model + ?Sized>(
     model: &M,
     p: &Params,
 ) -> Result<(Params, Option<latency::ChildServer>), Error> {
@@ -356,19 +369,33 @@ pub fn describe(p: &Params) -> String {
 
 /// Prints the results of a report and checks them against the expected values: a wrong result,
 /// a failed request or a wrong checksum is failed work.
-fn check_and_print(report: &Report, baseline: Option<(Duration, u64)>) -> Result<(), Error> {
+/// How the work of `report` failed, if it did: a request unanswered, a wrong list or checksum
+/// (the failures `errors` and `timeout` stage on purpose are their results, not failures).
+pub fn failure(report: &Report) -> Option<String> {
     let p = &report.params;
+    let want = || expected::cpu_checksum(p.tasks, p.work);
+    match &report.outcome {
+        Outcome::Fetch(list) if *list != expected::fetch(p.tasks) => {
+            Some("fetch returned the wrong list, or not in input order".to_string())
+        }
+        Outcome::Io(io) if !io.failures.is_empty() => Some(format!(
+            "{} of {} requests failed",
+            io.failures.len(),
+            p.tasks
+        )),
+        Outcome::Cpu(cpu) => (cpu.runs.iter())
+            .find(|run| kernel::checksum(&run.checksums) != want())
+            .map(|run| format!("{}: wrong checksum", run.label)),
+        _ => None,
+    }
+}
+
+fn check_and_print(report: &Report, baseline: Option<(Duration, u64)>) -> Result<(), Error> {
     match &report.outcome {
         Outcome::Done => Ok(()),
         Outcome::Fetch(list) => {
             say!("{list:?}");
-            if *list == expected::fetch(p.tasks) {
-                Ok(())
-            } else {
-                Err(Error::failed(
-                    "fetch returned the wrong list, or not in input order",
-                ))
-            }
+            failure(report).map_or(Ok(()), |why| Err(Error::failed(why)))
         }
         Outcome::Errors(e) => {
             print_errors(e);
@@ -385,13 +412,7 @@ fn check_and_print(report: &Report, baseline: Option<(Duration, u64)>) -> Result
         }
         Outcome::Io(io) => {
             print_io(io);
-            match io.failures.len() {
-                0 => Ok(()),
-                failed => Err(Error::failed(format!(
-                    "{failed} of {} requests failed",
-                    p.tasks
-                ))),
-            }
+            failure(report).map_or(Ok(()), |why| Err(Error::failed(why)))
         }
         Outcome::Cpu(cpu) => {
             let (seq, sum) = baseline.unwrap_or_default();

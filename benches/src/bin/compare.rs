@@ -4,8 +4,9 @@
 //! the async crates), prints what each did as a table, and stacks their timelines on one time
 //! axis in one SVG. With the seed's `hello` or `gather` this is the article's lesson in one image:
 //! the sequential models draw a staircase, the concurrent ones a column.
-//! A model that cannot run these parameters (a limit of the machine) says why on its row; the
-//! others still run, and compare ends with a line naming it and exit status 2.
+//! A model that cannot run these parameters (a limit of the machine) says why on its row, and so
+//! does one whose work failed (a request unanswered); the others still run, and compare ends with
+//! a line naming them and exit status 1 if work failed, 2 if a model could not run.
 //!
 //! `cargo run -p benches --bin compare -- gather --delay-ms 300`
 //! (`--timeline FILE.svg` to choose where the picture goes; every scenario flag works as in the models.)
@@ -20,7 +21,7 @@ use sync_basic::model::SyncBasic;
 use taskset::cli::{self, Flags};
 use taskset::runner::{self, Report};
 use taskset::{
-    Event, EventKind, Expect, Flag, Model, ModelSpec, Order, Output, Params, Pool, Runtime,
+    Error, Event, EventKind, Expect, Flag, Model, ModelSpec, Order, Output, Params, Pool, Runtime,
     Scenario,
 };
 use taskset::{out, timeline};
@@ -110,8 +111,12 @@ fn default_path(p: &Params) -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    // The multiprocess model re-executes this binary as its workers.
+    // The multiprocess model re-executes this binary as its workers, and `io --net` as the
+    // latency server.
     multiprocess::worker::run_if_worker();
+    if latency::serve_if_child() {
+        return ExitCode::SUCCESS;
+    }
     runner::install_panic_hook();
     let flags: Flags = match cli::parse(&SPEC, std::env::args_os()) {
         Ok(flags) => flags,
@@ -128,26 +133,20 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(e.exit_status())
         }
     }
 }
 
-fn run(flags: &Flags) -> Result<(), String> {
+fn run(flags: &Flags) -> Result<(), Error> {
     let scenario = flags
         .scenario
-        .ok_or("compare needs a scenario, e.g. `compare -- gather`")?;
-    let mut p = flags.params(scenario)?;
-    // io --net: one in-process server for every model (it runs on its own threads).
-    let server = match p.net {
-        true => Some(latency::Server::start(p.delay).map_err(|e| format!("latency server: {e}"))?),
-        false => None,
-    };
-    if let Some(server) = &server {
-        taskset::capacity::sockets(&format!("--tasks {}", p.tasks), p.tasks)
-            .map_err(|e| e.to_string())?;
-        p.server = Some(server.addr());
-    }
+        .ok_or_else(|| Error::refused("compare needs a scenario, e.g. `compare -- gather`"))?;
+    let p = flags.params(scenario).map_err(Error::refused)?;
+    // io --net: as each model's command line does, the limits checked for the model that holds
+    // every request at once, and one latency server in a child process (unless --server names
+    // one), which every model asks.
+    let (p, _server) = runner::net_setup(&AsyncConcurrent::new(Runtime::Tokio), &p)?;
     out::line(&format!(
         "== {scenario} · {} · every model ==",
         runner::describe(&p)
@@ -156,7 +155,7 @@ fn run(flags: &Flags) -> Result<(), String> {
         "{:<28} {:>8}   {:<22} what the events show",
         "model", "elapsed", "expected"
     ));
-    let (mut groups, mut refused) = (Vec::new(), Vec::new());
+    let (mut groups, mut refused, mut failed) = (Vec::new(), Vec::new(), Vec::new());
     for model in models() {
         // serve runs until it is stopped: here, as in the tour, three clients ask it at once.
         let ran = match scenario {
@@ -168,10 +167,18 @@ fn run(flags: &Flags) -> Result<(), String> {
             Err(e) => {
                 // The others still run, so the table compares what could run; the exit says not all did.
                 out::line(&format!("{:<28} {:>8}   {e}", model.label(), "error"));
-                refused.push(model.label());
+                match e.is_failure() {
+                    true => failed.push(model.label()),
+                    false => refused.push(model.label()),
+                }
                 continue;
             }
         };
+        // Work that failed (a request unanswered, a wrong result) is said on its row.
+        let failure = runner::failure(&report).map(|why| {
+            failed.push(model.label());
+            format!(" · FAILED: {why}")
+        });
         let expect = Expect::of(model.spec(), &p);
         // cpu's ideal depends on the job time, which only the runner's baseline measures.
         let shown = match scenario {
@@ -179,11 +186,12 @@ fn run(flags: &Flags) -> Result<(), String> {
             _ => format!("≈ {} = {:.2}s", expect.formula, expect.ideal.as_secs_f64()),
         };
         out::line(&format!(
-            "{:<28} {:>7.2}s   {:<22} {}",
+            "{:<28} {:>7.2}s   {:<22} {}{}",
             model.label(),
             report.elapsed.as_secs_f64(),
             shown,
-            observed(&report.events)
+            observed(&report.events),
+            failure.unwrap_or_default()
         ));
         groups.push(timeline::group(
             &model.label(),
@@ -198,7 +206,7 @@ fn run(flags: &Flags) -> Result<(), String> {
             let path = default_path(&p);
             let dir = path.parent().expect("a folder under target");
             std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                .map_err(|e| Error::refused(format!("cannot create {}: {e}", dir.display())))?;
             path
         }
     };
@@ -207,16 +215,19 @@ fn run(flags: &Flags) -> Result<(), String> {
         runner::describe(&p),
         timeline::today()
     );
-    timeline::render(&groups, &title, &path)?;
+    timeline::render(&groups, &title, &path).map_err(Error::refused)?;
     out::line(&format!(
         "timelines of every model written to {}",
         path.display()
     ));
-    match refused.is_empty() {
-        true => Ok(()),
-        false => Err(format!(
-            "{} could not run (its row says why)",
-            refused.join(", ")
-        )),
+    let every = models().len();
+    let not_all = |models: &[String], what| match models.len() {
+        n if n == every => format!("every model {what} (the rows say why)"),
+        _ => format!("{} {what} (its row says why)", models.join(", ")),
+    };
+    match (failed.is_empty(), refused.is_empty()) {
+        (false, _) => Err(Error::failed(not_all(&failed, "failed"))),
+        (true, false) => Err(Error::refused(not_all(&refused, "could not run"))),
+        (true, true) => Ok(()),
     }
 }
