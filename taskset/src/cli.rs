@@ -206,6 +206,13 @@ impl Flags {
         p.timeline = self.timeline.clone();
         p.port = self.port.unwrap_or(0) as u16;
         p.per_core = self.per_core;
+        if scenario == Scenario::Timeout && p.timeout.is_zero() {
+            return Err(
+                "--delay-ms 0 gives the timeout scenario no deadline (T = 2·D = 0): \
+                 give --timeout-ms, or a --delay-ms from 1"
+                    .to_string(),
+            );
+        }
         if scenario == Scenario::Errors && p.tasks < 3 {
             return Err(format!(
                 "--tasks for errors must be from 3 to {} (task 2 fails and task 3 panics)",
@@ -222,6 +229,13 @@ impl Flags {
         Scenario::ALL
             .into_iter()
             .map(|s| {
+                if s == Scenario::Timeout && self.delay_ms == Some(0) {
+                    return Err(
+                        "--delay-ms 0 gives the tour's timeout scenario no deadline (T = \
+                                2·D = 0): give a --delay-ms from 1, or run one scenario at D = 0"
+                            .to_string(),
+                    );
+                }
                 let mut p = self.params(s)?;
                 if let (Scenario::Io, Some(d)) = (s, self.delay_ms) {
                     let scaled = IO_DELAY.as_millis() as u64 * d / SEED_DELAY.as_millis() as u64;

@@ -868,6 +868,11 @@ pub fn binary_bad_input<M: Model + ?Sized>(model: &M, bin: &str, extra: &[&str])
         (vec!["timeout", "--timeout-ms", "x"], vec!["--timeout-ms"]),
         (vec!["hello", "--work", "5"], vec!["--work", "cpu"]),
         (vec!["errors", "--tasks", "2"], vec!["--tasks", "errors"]),
+        (
+            vec!["timeout", "--delay-ms", "0"],
+            vec!["--delay-ms", "--timeout-ms"],
+        ),
+        (vec!["--delay-ms", "0"], vec!["--delay-ms", "tour"]),
         (vec!["--tasks", "5"], vec!["--tasks", "scenario"]),
         (
             vec!["io", "--runtime", "gevent"],
@@ -923,6 +928,13 @@ pub fn binary_bad_input<M: Model + ?Sized>(model: &M, bin: &str, extra: &[&str])
             text(&out.stdout)
         );
     }
+    // A run refused after its --timeline was tried leaves no file behind.
+    let name = format!("refused-{}-{}.svg", spec.name, std::process::id());
+    let left = std::env::temp_dir().join(name);
+    let path = left.to_string_lossy().into_owned();
+    let out = run_bin(bin, &["errors", "--tasks", "2", "--timeline", &path], extra);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(!left.exists(), "a refused run left {path} behind");
 }
 
 /// `--help` lists the scenarios, only the flags this model accepts, the ranges and exit statuses.

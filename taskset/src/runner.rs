@@ -244,14 +244,26 @@ fn run_printed<M: Model + ?Sized>(model: &M, p: &Params) -> Result<(Report, Dura
     checked.map(|()| (report, ideal))
 }
 
-/// Says, before a run that will take more than a minute, how long it will take.
+/// Says, before a run that will take more than a minute, how long it will take; for `cpu`, from
+/// the time of one job: the sequential baseline, then the run spread over the model's cores.
 fn warn_if_long(expect: &Expect, p: &Params) {
-    let long = Duration::from_secs(60);
-    if p.scenario != Scenario::Cpu && expect.ideal > long {
+    let (about, formula) = match p.scenario {
+        Scenario::Cpu => {
+            let start = Instant::now();
+            std::hint::black_box(kernel::job(1, p.work));
+            let baseline = start.elapsed() * p.tasks.min(u32::MAX as u64) as u32;
+            let run = baseline.div_f64(expect.parallelism.max(1) as f64);
+            (
+                baseline + run,
+                format!("the N jobs one after another, then {}", expect.formula),
+            )
+        }
+        _ => (expect.ideal, expect.formula.clone()),
+    };
+    if about > Duration::from_secs(60) {
         eprintln!(
-            "note: this run takes about {} ({} with these flags); Ctrl-C stops it",
-            human(expect.ideal),
-            expect.formula
+            "note: this run takes about {} ({formula} with these flags); Ctrl-C stops it",
+            human(about)
         );
     }
 }

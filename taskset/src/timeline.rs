@@ -161,18 +161,23 @@ pub fn check_path(path: &Path) -> Result<(), String> {
     if path.as_os_str().is_empty() {
         return Err("--timeline needs a file name, e.g. --timeline target/gather.svg".to_string());
     }
+    let existed = path.exists();
     std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(false)
         .open(path)
-        .map(drop)
         .map_err(|e| {
             format!(
                 "--timeline {}: cannot create the file ({e})",
                 path.display()
             )
-        })
+        })?;
+    // Made only to try: a run refused later leaves nothing behind; the drawing makes it again.
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 /// Draws `groups` stacked on one time axis into an SVG file at `path`; past [`MAX_LANES`] lanes,
