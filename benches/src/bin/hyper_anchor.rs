@@ -76,7 +76,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     runtime.block_on(async {
         let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
         let listener = listen(addr).with_context(|| format!("cannot listen on {addr}"))?;
-        println!("listening on http://{}", listener.local_addr()?);
+        taskset::out::line(&format!("listening on http://{}", listener.local_addr()?));
         serve(listener, args).await
     })?;
     // A connection still in the middle of a long request after GRACE is dropped with the runtime.
