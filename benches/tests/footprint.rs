@@ -70,10 +70,18 @@ fn a_hundred_threads_cost_a_positive_number_of_bytes_each() {
 
 #[test]
 fn an_impossible_size_an_unknown_unit_or_server_is_refused_in_one_line_with_status_2() {
-    let cases: [(&[&str], &[&str]); 3] = [
+    let cases: [(&[&str], &[&str]); 5] = [
         (
             &["--units", "tokio", "--sizes", "2000000"],
             &["--sizes", "1000000"],
+        ),
+        (
+            &["--units", "tokio", "--sizes", "-5"],
+            &["--sizes", "1000000"],
+        ),
+        (
+            &["--units", "tokio", "--hold-ms", "-1"],
+            &["--hold-ms", "600000"],
         ),
         (&["--units", "fibers"], &["fibers"]),
         (&["--servers", "nginx"], &["--servers: `nginx`"]),

@@ -39,16 +39,16 @@ use tokio::signal::unix::{SignalKind, signal};
 #[command(name = "hyper-anchor")]
 struct Args {
     /// Port to listen on, on 127.0.0.1; 0 lets the OS pick
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     port: u16,
     /// D for /data/<id> requests that do not say `?delay_ms=`, in milliseconds
-    #[arg(long = "delay-ms", default_value_t = 0, value_parser = |s: &str| DELAY_MS.parse(s))]
+    #[arg(long = "delay-ms", default_value_t = 0, value_parser = |s: &str| DELAY_MS.parse(s), allow_negative_numbers = true)]
     delay_ms: u64,
     /// W for /cpu/<id> requests that do not say `?work=`, in kernel units
-    #[arg(long, default_value_t = 1, value_parser = |s: &str| WORK.parse(s))]
+    #[arg(long, default_value_t = 1, value_parser = |s: &str| WORK.parse(s), allow_negative_numbers = true)]
     work: u64,
     /// Worker threads of the tokio runtime (default: one per core)
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024), allow_negative_numbers = true)]
     threads: Option<u16>,
 }
 

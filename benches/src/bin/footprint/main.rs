@@ -50,14 +50,14 @@ struct Cli {
     units: Vec<Unit>,
     /// How many units at once, comma-separated [default: tasks 10000,100000,1000000; threads
     /// 1000,10000,100000; processes 100,1000]
-    #[arg(long, value_delimiter = ',', value_name = "N,...", value_parser = size)]
+    #[arg(long, value_delimiter = ',', value_name = "N,...", value_parser = size, allow_negative_numbers = true)]
     sizes: Vec<u64>,
     /// Servers to hold N idle keep-alive connections to, by part of their name in any case, comma-separated
     /// (`all`, `tokio,hyper`) [default: all, unless --units is given; N: 1000,10000,20000]
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     servers: Vec<String>,
     /// How long each unit waits, in ms [default: long enough for all N to start first]
-    #[arg(long = "hold-ms", value_name = "MS", value_parser = hold_ms)]
+    #[arg(long = "hold-ms", value_name = "MS", value_parser = hold_ms, allow_negative_numbers = true)]
     hold_ms: Option<u64>,
     /// Where to write the markdown table [default: target/criterion/footprint.md]
     #[arg(long, value_name = "FILE")]
