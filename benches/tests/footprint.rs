@@ -1,6 +1,7 @@
 //! The `footprint` command at tiny sizes: it measures a positive RSS per unit for tasks and
 //! threads (each beside its bare primitive) and per idle connection to hyper, exits 0, and
-//! refuses bad input in one line with exit status 2.
+//! refuses bad input (an `--out` it cannot write among it, before measuring) in one line with exit
+//! status 2.
 //! Run with `cargo test -p benches --test footprint`.
 
 use std::process::Command;
@@ -70,10 +71,18 @@ fn a_hundred_threads_cost_a_positive_number_of_bytes_each() {
 
 #[test]
 fn an_impossible_size_an_unknown_unit_or_server_is_refused_in_one_line_with_status_2() {
-    let cases: [(&[&str], &[&str]); 3] = [
+    let cases: [(&[&str], &[&str]); 5] = [
         (
             &["--units", "tokio", "--sizes", "2000000"],
             &["--sizes", "1000000"],
+        ),
+        (
+            &["--units", "tokio", "--sizes", "-5"],
+            &["--sizes", "1000000"],
+        ),
+        (
+            &["--units", "tokio", "--hold-ms", "-1"],
+            &["--hold-ms", "600000"],
         ),
         (&["--units", "fibers"], &["fibers"]),
         (&["--servers", "nginx"], &["--servers: `nginx`"]),
@@ -95,4 +104,24 @@ fn a_hundred_idle_connections_to_hyper_cost_a_positive_number_of_bytes_each() {
     assert!(positive_bytes(cells[5]), "{written}");
     assert_eq!(cells[6], "tokio task", "{written}");
     assert!(!written.contains("# Memory per idle unit"), "{written}");
+}
+
+#[test]
+fn an_out_that_cannot_be_written_is_refused_before_anything_is_measured() {
+    let dir = std::env::temp_dir();
+    let no_folder = "/proc/footprint-test/table.md";
+    for out in [dir.to_str().unwrap(), no_folder] {
+        let output = Command::new(env!("CARGO_BIN_EXE_footprint"))
+            .args(["--units", "tokio", "--sizes", "100", "--out", out])
+            .output()
+            .expect("the footprint binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{out}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: --out {out}")),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{out}: nothing measured");
+    }
 }

@@ -12,6 +12,7 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use common::Timing;
@@ -38,12 +39,18 @@ async fn request(addr: SocketAddr, id: u64, delay: Duration) -> Result<Timing, S
     Ok((connected, start.elapsed()))
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    common::exit(client())
+}
+
+/// N requests at once on one thread; the summary, and exit status 1 if any failed.
+fn client() -> Result<ExitCode, String> {
     let run = common::setup()?;
     // One thread, as asyncio's one event loop: the runtime is the only variable.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?;
+        .build()
+        .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
     let start = Instant::now();
     let results = rt.block_on(async {
         let handles: Vec<_> = (1..=run.n)
@@ -55,9 +62,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         out
     });
-    println!(
-        "tokio: {}",
-        common::summary(&run, start.elapsed(), &results)
-    );
-    Ok(())
+    Ok(common::report("tokio", &run, start.elapsed(), &results))
 }

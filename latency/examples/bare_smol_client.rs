@@ -10,6 +10,7 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use common::Timing;
@@ -36,7 +37,12 @@ async fn request(addr: SocketAddr, id: u64, delay: Duration) -> Result<Timing, S
     Ok((connected, start.elapsed()))
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    common::exit(client())
+}
+
+/// N requests at once on smol's executor; the summary, and exit status 1 if any failed.
+fn client() -> Result<ExitCode, String> {
     let run = common::setup()?;
     let start = Instant::now();
     let results = smol::block_on(async {
@@ -49,6 +55,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         out
     });
-    println!("smol: {}", common::summary(&run, start.elapsed(), &results));
-    Ok(())
+    Ok(common::report("smol", &run, start.elapsed(), &results))
 }

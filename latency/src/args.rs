@@ -1,8 +1,8 @@
 //! The command lines of the workspace's binaries, here at the bottom of the layers so that every
 //! one of them (the fixture's `latency-server` and `load`, the models through `taskset::cli`, the
 //! benches' tools) refuses alike: a bad flag is clap's first line, which names it and its range
-//! (with the values it takes, where it has a list), and exit status 2; `--help` goes to stdout
-//! whole, and a closed stdout ends it quietly.
+//! (with the values it takes, where it has a list, or the arguments missing), and exit status 2;
+//! `--help` goes to stdout whole, and a closed stdout ends it quietly.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -24,15 +24,23 @@ pub fn parse<T: clap::Parser>() -> Result<T, ExitCode> {
 /// What to print for clap's `e`, and the exit status: `--help` and `--version` whole with 0, an
 /// error as its one line with 2.
 pub fn refusal(e: &clap::Error) -> (String, u8) {
-    use clap::error::{ContextKind, ContextValue};
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     let text = e.render().to_string();
     if !e.use_stderr() {
         return (text.trim_end().to_string(), 0);
     }
     let line = text.lines().next().unwrap_or("error: bad arguments");
-    match e.get(ContextKind::ValidValue) {
-        Some(ContextValue::Strings(valid)) if !valid.is_empty() => {
+    // clap lists the values a flag takes, and the missing arguments, on lines of their own.
+    match (
+        e.kind(),
+        e.get(ContextKind::ValidValue),
+        e.get(ContextKind::InvalidArg),
+    ) {
+        (_, Some(ContextValue::Strings(valid)), _) if !valid.is_empty() => {
             (format!("{line} (possible values: {})", valid.join(", ")), 2)
+        }
+        (ErrorKind::MissingRequiredArgument, _, Some(ContextValue::Strings(missing))) => {
+            (format!("{line} {}", missing.join(", ")), 2)
         }
         _ => (line.to_string(), 2),
     }

@@ -374,7 +374,8 @@ fn the_binary_prints_a_summary_or_one_json_line() {
 fn the_binary_refuses_bad_runs_with_one_line_and_status_2() {
     let url = nobody();
     let server = TestServer::start(Behaviour::Ok);
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
+        (&[], "not provided: <URL>"),
         (&[&url, "-n", "1"], "cannot connect to 127.0.0.1:"),
         (&[&server.url, "-c", "0"], "-c"),
         (&[&server.url, "-d", "5x"], "unit"),

@@ -39,16 +39,16 @@ use tokio::signal::unix::{SignalKind, signal};
 #[command(name = "hyper-anchor")]
 struct Args {
     /// Port to listen on, on 127.0.0.1; 0 lets the OS pick
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     port: u16,
     /// D for /data/<id> requests that do not say `?delay_ms=`, in milliseconds
-    #[arg(long = "delay-ms", default_value_t = 0, value_parser = |s: &str| DELAY_MS.parse(s))]
+    #[arg(long = "delay-ms", default_value_t = 0, value_parser = |s: &str| DELAY_MS.parse(s), allow_negative_numbers = true)]
     delay_ms: u64,
     /// W for /cpu/<id> requests that do not say `?work=`, in kernel units
-    #[arg(long, default_value_t = 1, value_parser = |s: &str| WORK.parse(s))]
+    #[arg(long, default_value_t = 1, value_parser = |s: &str| WORK.parse(s), allow_negative_numbers = true)]
     work: u64,
     /// Worker threads of the tokio runtime (default: one per core)
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024), allow_negative_numbers = true)]
     threads: Option<u16>,
 }
 
@@ -76,7 +76,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     runtime.block_on(async {
         let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
         let listener = listen(addr).with_context(|| format!("cannot listen on {addr}"))?;
-        println!("listening on http://{}", listener.local_addr()?);
+        taskset::out::line(&format!("listening on http://{}", listener.local_addr()?));
         serve(listener, args).await
     })?;
     // A connection still in the middle of a long request after GRACE is dropped with the runtime.

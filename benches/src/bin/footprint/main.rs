@@ -22,7 +22,9 @@ mod units;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -50,14 +52,14 @@ struct Cli {
     units: Vec<Unit>,
     /// How many units at once, comma-separated [default: tasks 10000,100000,1000000; threads
     /// 1000,10000,100000; processes 100,1000]
-    #[arg(long, value_delimiter = ',', value_name = "N,...", value_parser = size)]
+    #[arg(long, value_delimiter = ',', value_name = "N,...", value_parser = size, allow_negative_numbers = true)]
     sizes: Vec<u64>,
     /// Servers to hold N idle keep-alive connections to, by part of their name in any case, comma-separated
     /// (`all`, `tokio,hyper`) [default: all, unless --units is given; N: 1000,10000,20000]
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     servers: Vec<String>,
     /// How long each unit waits, in ms [default: long enough for all N to start first]
-    #[arg(long = "hold-ms", value_name = "MS", value_parser = hold_ms)]
+    #[arg(long = "hold-ms", value_name = "MS", value_parser = hold_ms, allow_negative_numbers = true)]
     hold_ms: Option<u64>,
     /// Where to write the markdown table [default: target/criterion/footprint.md]
     #[arg(long, value_name = "FILE")]
@@ -208,6 +210,15 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let default = || benches::provenance::results_dir().join("footprint.md");
+    let out = cli.out.clone().unwrap_or_else(default);
+    let mut file = match open_out(&out) {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("error: --out {}: cannot write there: {e}", out.display());
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut r = Results::default();
     for unit in chosen {
         let sizes = match &cli.sizes[..] {
@@ -229,12 +240,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     for why in &r.failed {
         let _ = writeln!(md, "- FAILED: {why}");
     }
-    let default = || benches::provenance::results_dir().join("footprint.md");
-    let out = cli.out.clone().unwrap_or_else(default);
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(&out, &md).with_context(|| format!("cannot write {}", out.display()))?;
+    let written = file.set_len(0).and_then(|()| file.write_all(md.as_bytes()));
+    written.with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("table written to {}", out.display());
     // Written first: a closed stdout (`| head`) ends the program here, quietly.
     taskset::out::line(&md);
@@ -245,6 +252,20 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             (true, false) => ExitCode::SUCCESS,
         },
     )
+}
+
+/// The table's file, opened (its folder made) before anything is measured: an `--out` that
+/// cannot be written is refused at once, not after minutes of measuring.
+fn open_out(out: &Path) -> std::io::Result<File> {
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Not emptied yet: an earlier table stays whole until this run has one to put in its place.
+    File::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(out)
 }
 
 /// What the measuring children found: rows, sizes skipped (with why) and failures.
