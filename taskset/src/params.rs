@@ -232,8 +232,8 @@ pub const SEED_DELAY: Duration = Duration::from_secs(2);
 /// `io`'s own delay: the seed's API call of 100 ms.
 pub const IO_DELAY: Duration = Duration::from_millis(100);
 
-/// How long a `serve` connection may wait between requests, or sit in the middle of one, before it
-/// is closed: hyper's default header timeout.
+/// How long a `serve` connection has, from its last answer (or its start), until its next request
+/// has come whole, before it is closed: hyper's default header timeout.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The parameters of one scenario run, every default resolved.
