@@ -21,6 +21,16 @@ pub fn parse<T: clap::Parser>() -> Result<T, ExitCode> {
     })
 }
 
+/// `text` as a whole number from `min` to `max`, digits only as typed (no sign, no spaces): the
+/// one number parser of every flag, whose error says what is accepted.
+pub fn whole(text: &str, min: u64, max: u64) -> Result<u64, String> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    match text.parse::<u64>() {
+        Ok(n) if digits && (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
+    }
+}
+
 /// What to print for clap's `e`, and the exit status: `--help` and `--version` whole with 0, an
 /// error as its one line with 2.
 pub fn refusal(e: &clap::Error) -> (String, u8) {
@@ -43,5 +53,29 @@ pub fn refusal(e: &clap::Error) -> (String, u8) {
             (format!("{line} {}", missing.join(", ")), 2)
         }
         _ => (line.to_string(), 2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole;
+
+    #[test]
+    fn a_number_is_digits_inside_its_range() {
+        assert_eq!(whole("5", 0, 10), Ok(5));
+        assert_eq!(whole("10", 0, 10), Ok(10));
+        for bad in [
+            "+5",
+            " 5",
+            "5 ",
+            "-1",
+            "",
+            "1.5",
+            "11",
+            "99999999999999999999999",
+        ] {
+            let refused = whole(bad, 0, 10).unwrap_err();
+            assert_eq!(refused, "expected a whole number from 0 to 10", "{bad:?}");
+        }
     }
 }

@@ -218,11 +218,7 @@ impl Limit {
 
     /// Parses a whole number inside the limit: digits only (no sign, no spaces), as typed.
     pub fn parse(&self, text: &str) -> Result<u64, String> {
-        let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
-        match text.parse::<u64>() {
-            Ok(n) if digits && (self.min..=self.max).contains(&n) => Ok(n),
-            _ => Err(format!("expected {}", self.range())),
-        }
+        latency::args::whole(text, self.min, self.max)
     }
 }
 

@@ -66,12 +66,7 @@ pub fn setup() -> Result<Run, String> {
 
 /// `text` as a whole number from `min` to `max`, or the line that names the argument.
 fn whole(text: &str, name: &str, min: u64, max: u64) -> Result<u64, String> {
-    match text.parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "{name} must be a whole number from {min} to {max}, got {text:?}"
-        )),
-    }
+    latency::args::whole(text, min, max).map_err(|e| format!("{name}: {e}, got {text:?}"))
 }
 
 /// `text` as the server's address, or the line that names the argument.

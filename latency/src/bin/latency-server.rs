@@ -46,12 +46,9 @@ struct Args {
     garble_every: u64,
 }
 
-/// A parser for a whole number from `min` to `max`, whose error says which numbers are accepted.
+/// A parser for a whole number from `min` to `max` (`latency::args::whole`), for clap.
 fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
-    move |text| match text.trim().parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!("expected a whole number from {min} to {max}")),
-    }
+    move |text| latency::args::whole(text, min, max)
 }
 
 fn main() -> ExitCode {

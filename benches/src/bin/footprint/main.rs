@@ -80,10 +80,7 @@ fn size(s: &str) -> Result<u64, String> {
 
 /// A hold: up to ten minutes.
 fn hold_ms(s: &str) -> Result<u64, String> {
-    match s.trim().parse::<u64>() {
-        Ok(ms) if (100..=600_000).contains(&ms) => Ok(ms),
-        _ => Err("expected a whole number of ms from 100 to 600000".to_string()),
-    }
+    latency::args::whole(s, 100, 600_000)
 }
 
 fn main() -> ExitCode {
