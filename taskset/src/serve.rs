@@ -188,12 +188,17 @@ impl Due {
         Due { by, told: false }
     }
 
-    /// The stop came half-way through a request: the rest of it gets the grace at most.
-    fn told(&mut self) {
+    /// Whether the stop closes the connection now: between requests it does; half-way through
+    /// one, the rest of it is waited for, within the grace, and answered.
+    fn closes_at_stop(&mut self, ctx: &Ctx, reader: &Reader) -> bool {
+        if !stopping(ctx) {
+            return false;
+        }
         if !self.told {
             self.told = true;
             self.by = self.by.min(Instant::now() + GRACE);
         }
+        reader.is_idle()
     }
 
     /// What is left of it.
@@ -221,13 +226,8 @@ pub fn connection(ctx: &Ctx, mut conn: TcpStream) {
                 break;
             }
             Next::More => {
-                // Between requests the stop closes the connection; half-way through one, the
-                // rest of it is waited for, within the grace, and answered.
-                if stopping(ctx) {
-                    if reader.is_idle() {
-                        break;
-                    }
-                    due.told();
+                if due.closes_at_stop(ctx, &reader) {
+                    break;
                 }
                 // The stop is watched until it is told: from then on it is always readable.
                 let watched = [Some(conn.as_raw_fd()), stop.filter(|_| !due.told)];
@@ -445,12 +445,8 @@ async fn read_or_stop<C: AsyncConn>(
         Due,
     }
     loop {
-        // As in `connection`: between requests the stop closes, half-way it leaves the grace.
-        if stopping(ctx) {
-            if reader.is_idle() {
-                return None;
-            }
-            due.told();
+        if due.closes_at_stop(ctx, reader) {
+            return None;
         }
         let (left, watch) = (due.left(), !due.told);
         let stopped = async move {
